@@ -1,0 +1,64 @@
+// guest.h: the tiny runtime every hv1k guest in this repository uses.
+// A guest is one C file that includes this header and defines
+// `int main(void)`; start.S calls start_guest(), which runs main() and
+// shuts the VM down through SBI SRST: 0 from main is a clean shutdown,
+// anything else a system failure.
+#pragma once
+#include "../common.h"
+
+int main(void);
+
+// ---- Console ----
+// putchar (used by printf) writes one byte through SBI DBCN write_byte.
+void putchar(char ch) {
+    sbi_call(SBI_EXT_DBCN, SBI_DBCN_WRITE_BYTE, (unsigned char)ch, 0, 0, 0);
+}
+
+// Writes a whole string with one DBCN write: one VM exit for all of it.
+static inline void dbcn_puts(const char *s) {
+    long n = 0;
+    while (s[n])
+        n++;
+    sbi_call(SBI_EXT_DBCN, SBI_DBCN_WRITE, n, (long)s, 0, 0);
+}
+
+// The UART at 0x10000000: every access is a VM exit that hv1k emulates.
+static volatile uint8_t *const uart = (uint8_t *)UART_BASE;
+static inline void uart_puts(const char *s) {
+    for (; *s; s++) {
+        while (!(uart[5] & 0x20)) // LSR: transmit holding register empty
+            ;
+        uart[0] = (uint8_t)*s; // THR
+    }
+}
+
+// ---- Time ----
+static inline unsigned long read_time(void) { return READ_CSR(time); }
+#define TIMEBASE_HZ 10000000UL // the device tree's timebase-frequency
+
+static inline void sbi_set_timer(unsigned long when) {
+    sbi_call(SBI_EXT_TIME, 0, (long)when, 0, 0, 0);
+}
+
+// ---- Ending the VM ----
+__attribute__((noreturn)) static inline void sbi_shutdown(int failed) {
+    sbi_call(SBI_EXT_SRST, 0, SBI_SRST_SHUTDOWN,
+             failed ? SBI_SRST_SYSTEM_FAILURE : SBI_SRST_NO_REASON, 0, 0);
+    for (;;) // only if the hypervisor refused
+        __asm__ __volatile__("wfi");
+}
+
+// A check that prints "ok: what" or "FAIL: what" and counts failures.
+static int failures;
+static inline void check(int ok, const char *what) {
+    printf("%s: %s\n", ok ? "ok" : "FAIL", what);
+    failures += !ok;
+}
+
+extern char __bss[], __bss_end[];
+
+__attribute__((noreturn)) void start_guest(void) {
+    memset(__bss, 0, (size_t)(__bss_end - __bss));
+    int status = main();
+    sbi_shutdown(status != 0 || failures != 0);
+}

@@ -1,0 +1,956 @@
+// hv1k: a RISC-V hypervisor in one file.
+//
+// It runs in HS-mode under OpenSBI, builds a G-stage page table for one VM,
+// enters the guest with `sret`, and handles every VM exit in one C function.
+// Read it as a hardware try/catch: enter_guest() is the `try`, a VM exit is the
+// `throw`, scause is the error, handle_trap() is the `catch`, and returning
+// from it resumes the guest with a value (the continuation).
+//
+// The file follows the life of a VM: boot, allocate, G-stage table, load,
+// enter, catch, resume.
+#include "common.h"
+
+// ============================================================================
+// 1. Boot: console, ending the run, and the two things a CPU must have.
+// ============================================================================
+
+// The host's real 16550 UART (OpenSBI set it up). hv1k writes it directly.
+#define UART_RBR 0 // receive buffer (read), transmit holding (write)
+#define UART_IER 1 // interrupt enable
+#define UART_IIR 2 // interrupt identification (read), FIFO control (write)
+#define UART_LCR 3 // line control; bit 7 (DLAB) swaps in the divisor latch
+#define UART_MCR 4 // modem control
+#define UART_LSR 5 // line status
+#define UART_MSR 6 // modem status
+#define UART_SCR 7 // scratch
+#define LCR_DLAB 0x80
+#define LSR_DR 0x01   // data ready
+#define LSR_THRE 0x20 // transmit holding register empty
+#define LSR_TEMT 0x40 // transmitter empty
+static volatile uint8_t *const host_uart = (uint8_t *)UART_BASE;
+
+void putchar(char ch) {
+    while (!(host_uart[UART_LSR] & LSR_THRE))
+        ;
+    host_uart[UART_RBR] = (uint8_t)ch;
+}
+
+static int host_input_ready(void) { return host_uart[UART_LSR] & LSR_DR; }
+
+// Returns the next byte typed on the host console, or -1 if there is none.
+static int host_getchar(void) {
+    return host_input_ready() ? host_uart[UART_RBR] : -1;
+}
+
+// Ends QEMU with `status` (EXIT_*) through the sifive_test finisher: 0x5555
+// means pass, (code << 16) | 0x3333 makes QEMU exit with `code`.
+__attribute__((noreturn)) static void power_off(int status) {
+    volatile uint32_t *finisher = (uint32_t *)SIFIVE_TEST_BASE;
+    *finisher = status == 0 ? 0x5555 : ((uint32_t)status << 16) | 0x3333;
+    for (;;)
+        __asm__ __volatile__("wfi");
+}
+
+// For bugs in hv1k only: a guest must never be able to reach a PANIC.
+#define PANIC(fmt, ...)                                                        \
+    do {                                                                       \
+        printf("PANIC: %s:%d: " fmt "\n", __FILE__, __LINE__, ##__VA_ARGS__);  \
+        power_off(EXIT_PANIC);                                                 \
+    } while (0)
+
+// Set to 1 around one instruction that may trap in hv1k's own code (a probe,
+// or HLVX reading a guest instruction). hypervisor_trap (below) then skips
+// the instruction and clears this, instead of treating the trap as a bug.
+static volatile long trap_expected;
+
+// Without the H extension, reading hgatp raises an illegal-instruction trap.
+static int cpu_has_h_extension(void) {
+    trap_expected = 1;
+    __asm__ __volatile__("csrr t0, hgatp" ::: "t0", "memory");
+    return trap_expected;
+}
+
+// Sstc gives each VS-mode guest its own timer compare CSR (vstimecmp).
+static int cpu_has_sstc(void) {
+    trap_expected = 1;
+    __asm__ __volatile__("csrr t0, stimecmp" ::: "t0", "memory");
+    return trap_expected;
+}
+
+// A trap taken while hv1k's own code runs, and not expected: a hypervisor bug.
+__attribute__((noreturn)) void handle_hypervisor_fault(void) {
+    PANIC("trap in the hypervisor itself: scause 0x%lx, sepc 0x%lx, stval 0x%lx",
+          READ_CSR(scause), READ_CSR(sepc), READ_CSR(stval));
+}
+
+// ============================================================================
+// 2. Allocate: the VM, its vCPU, and a page allocator for page tables.
+// ============================================================================
+
+// A register's index in vcpu->regs (the ABI names of x2, x10..x17).
+#define REG_SP 2
+#define REG_A0 10
+#define REG_A6 16
+#define REG_A7 17
+
+struct vcpu {
+    unsigned long regs[32];      // the guest's x0..x31, saved at every exit
+    unsigned long host_regs[32]; // hv1k's ra, sp, s0-s11 while the guest runs
+    unsigned long pc;            // where the guest resumes (sepc)
+    struct vm *vm;
+};
+// The entry stub below addresses these two arrays by register number.
+_Static_assert(offsetof(struct vcpu, regs) == 0, "entry stub: regs at 0");
+_Static_assert(offsetof(struct vcpu, host_regs) == 256, "entry stub: 256");
+
+// The emulated 16550's registers, as the guest's driver last wrote them.
+struct uart16550 {
+    uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+};
+
+// Why the guest left, counted for the summary line at the end of the run.
+struct exit_counts {
+    unsigned long sbi, mmio, timer, virtual_insn;
+};
+
+struct vm {
+    unsigned long vmid;
+    uint64_t *gstage_root; // the G-stage page table: GPA -> host address
+    uint8_t *ram;          // guest RAM as hv1k sees it (host address)
+    unsigned long ram_size;
+    int sstc;              // the guest owns vstimecmp (henvcfg.STCE)
+    struct uart16550 uart;
+    struct exit_counts exits;
+    struct vcpu vcpu;
+};
+
+static struct vm the_vm; // hv1k runs one VM with one vCPU
+
+extern char __free_ram[]; // from linker.ld: the first page after hv1k
+static uint8_t *next_free_page = (uint8_t *)__free_ram;
+
+// Returns `count` zeroed pages aligned to `align` bytes (a power of two).
+// The pool ends where the boot-info page and guest RAM begin.
+static void *alloc_pages(unsigned long count, unsigned long align) {
+    uint8_t *p = (uint8_t *)(((unsigned long)next_free_page + align - 1) &
+                             ~(align - 1));
+    if (p + count * PAGE_SIZE > (uint8_t *)BOOT_INFO_HPA)
+        PANIC("out of memory for page tables");
+    next_free_page = p + count * PAGE_SIZE;
+    return memset(p, 0, count * PAGE_SIZE);
+}
+
+// ============================================================================
+// 3. The G-stage page table: guest physical -> host physical.
+// ============================================================================
+// Sv39x4 (privileged spec, "Guest Physical Address Translation"): Sv39 with a
+// 41-bit GPA, so the root table has 2048 entries (16 KiB, 16 KiB-aligned),
+// indexed by GPA[40:30]; the two lower levels are ordinary 512-entry tables.
+
+// Returns the leaf entry for `gpa`, creating the tables on the way.
+static uint64_t *gstage_leaf(uint64_t *root, unsigned long gpa) {
+    uint64_t *table = root;
+    for (int level = 2; level > 0; level--) {
+        unsigned long mask = level == 2 ? 0x7ff : 0x1ff;
+        uint64_t *pte = &table[(gpa >> (12 + 9 * level)) & mask];
+        if (!(*pte & PTE_V)) {
+            unsigned long next = (unsigned long)alloc_pages(1, PAGE_SIZE);
+            *pte = (next >> 12) << 10 | PTE_V;
+        }
+        table = (uint64_t *)((*pte >> 10) << 12);
+    }
+    return &table[(gpa >> 12) & 0x1ff];
+}
+
+// Maps one 4 KiB guest page to host memory. Every G-stage access counts as a
+// user access, so leaves need U; A and D are preset because QEMU 10 (Svadu)
+// faults on clear ones unless henvcfg.ADUE asks the hardware to set them.
+static void gstage_map_page(struct vm *vm, unsigned long gpa, unsigned long hpa,
+                            unsigned long perms) {
+    uint64_t *pte = gstage_leaf(vm->gstage_root, gpa);
+    if (*pte & PTE_V)
+        PANIC("G-stage: GPA 0x%lx is already mapped", gpa);
+    *pte = (hpa >> 12) << 10 | perms | PTE_U | PTE_A | PTE_D | PTE_V;
+}
+
+// HFENCE.GVMA: forget cached G-stage translations (privileged spec,
+// "Hypervisor Memory-Management Fence Instructions").
+static void hfence_gvma_all(void) {
+    __asm__ __volatile__(".insn r 0x73, 0, 0x31, x0, x0, x0" ::: "memory");
+}
+
+// HFENCE.VVMA: forget the current guest's cached VS-stage translations.
+static void hfence_vvma_all(void) {
+    __asm__ __volatile__(".insn r 0x73, 0, 0x11, x0, x0, x0" ::: "memory");
+}
+
+// ============================================================================
+// 4. Load: run.sh already put the guest image and the VM's device tree into
+//    guest RAM (QEMU's -device loader) and described the VM in the boot-info
+//    page. Here hv1k checks that description and maps guest RAM.
+// ============================================================================
+
+static int boot_info_is_sane(const struct boot_info *info) {
+    return info->magic == BOOT_INFO_MAGIC && info->ram_size &&
+           info->ram_size % PAGE_SIZE == 0 &&
+           info->entry - GUEST_RAM_BASE < info->ram_size &&
+           info->dtb - GUEST_RAM_BASE < info->ram_size;
+}
+
+static void vm_create(struct vm *vm, const struct boot_info *info) {
+    if (!boot_info_is_sane(info)) {
+        printf("hv1k: no valid boot info at 0x%lx: start hv1k with ./run.sh\n",
+               BOOT_INFO_HPA);
+        power_off(EXIT_USAGE);
+    }
+    vm->sstc = (info->flags & BOOT_SSTC) != 0;
+    if (vm->sstc && !cpu_has_sstc()) {
+        printf("hv1k: this CPU has no Sstc extension: run with --no-sstc\n");
+        power_off(EXIT_USAGE);
+    }
+    vm->vmid = 1;
+    vm->ram = (uint8_t *)GUEST_RAM_HPA;
+    vm->ram_size = info->ram_size;
+    vm->gstage_root = alloc_pages(4, 4 * PAGE_SIZE);
+    for (unsigned long off = 0; off < vm->ram_size; off += PAGE_SIZE)
+        gstage_map_page(vm, GUEST_RAM_BASE + off, (unsigned long)vm->ram + off,
+                        PTE_R | PTE_W | PTE_X);
+    vm->vcpu.vm = vm;
+}
+
+// Returns hv1k's address for guest RAM [gpa, gpa + len), or NULL unless every
+// byte of it is guest RAM. Guest pointers are checked here before any use.
+static uint8_t *guest_ram(struct vm *vm, unsigned long gpa, unsigned long len) {
+    unsigned long offset = gpa - GUEST_RAM_BASE; // huge if gpa is below RAM
+    if (offset > vm->ram_size || len > vm->ram_size - offset)
+        return NULL;
+    return vm->ram + offset;
+}
+
+// ============================================================================
+// 5. Enter: the vCPU's first state, and the `try` that runs it.
+// ============================================================================
+
+// The guest's own exceptions (hedeleg) go straight to its trap handler; what
+// is left leaves the VM: VS-mode ecall (SBI), guest-page faults (MMIO) and
+// virtual instructions. (OpenSBI emulates misaligned accesses in M-mode.)
+#define GUEST_EXCEPTIONS                                                       \
+    ((1UL << SCAUSE_INSN_MISALIGNED) | (1UL << SCAUSE_ILLEGAL_INSN) |          \
+     (1UL << SCAUSE_BREAKPOINT) | (1UL << SCAUSE_USER_ECALL) |                 \
+     (1UL << SCAUSE_INSN_PAGE_FAULT) | (1UL << SCAUSE_LOAD_PAGE_FAULT) |       \
+     (1UL << SCAUSE_STORE_PAGE_FAULT))
+// The guest's interrupts (hideleg): hv1k raises them in hvip, the guest takes them.
+#define GUEST_INTERRUPTS                                                       \
+    ((1UL << IRQ_VS_SOFT) | (1UL << IRQ_VS_TIMER) | (1UL << IRQ_VS_EXT))
+
+// Puts the vCPU in the state the Linux boot protocol asks for (a0 = hart id,
+// a1 = device tree, paging off) and sets up the CSRs hv1k owns.
+static void vcpu_reset(struct vcpu *vcpu, const struct boot_info *info) {
+    struct vm *vm = vcpu->vm;
+    memset(vcpu->regs, 0, sizeof vcpu->regs);
+    vcpu->regs[REG_A0 + 1] = info->dtb;
+    vcpu->pc = info->entry;
+    // sret enters VS-mode: SPV=1 (V=1), SPVP and SPP = S. No traps on wfi,
+    // sret or satp: the guest manages its own VS-level state.
+    WRITE_CSR(hstatus, (READ_CSR(hstatus) | HSTATUS_SPV | HSTATUS_SPVP) &
+                           ~(HSTATUS_VTW | HSTATUS_VTSR | HSTATUS_VTVM));
+    // With V=1 an FP instruction needs both sstatus.FS and vsstatus.FS
+    // non-Off. SPIE=0: hv1k runs with interrupts off; HS-level interrupts
+    // are taken anyway while V=1.
+    WRITE_CSR(sstatus, (READ_CSR(sstatus) & ~(SSTATUS_SIE | SSTATUS_SPIE |
+                                              SSTATUS_FS)) |
+                           SSTATUS_SPP | SSTATUS_FS_INITIAL);
+    WRITE_CSR(hedeleg, GUEST_EXCEPTIONS);
+    WRITE_CSR(hideleg, GUEST_INTERRUPTS);
+    WRITE_CSR(hcounteren, HCOUNTEREN_CY | HCOUNTEREN_TM | HCOUNTEREN_IR);
+    WRITE_CSR(htimedelta, 0);
+    WRITE_CSR(henvcfg, vm->sstc ? HENVCFG_STCE : 0);
+    // The guest's S-level CSRs: a supervisor fresh out of reset.
+    WRITE_CSR(vsstatus, SSTATUS_FS_INITIAL);
+    WRITE_CSR(vsatp, 0);
+    WRITE_CSR(vstvec, 0);
+    WRITE_CSR(vsie, 0);
+    WRITE_CSR(vsepc, 0);
+    WRITE_CSR(vscause, 0);
+    WRITE_CSR(vstval, 0);
+    WRITE_CSR(vsscratch, 0);
+    WRITE_CSR(hvip, 0);
+    if (vm->sstc) // with STCE, time >= vstimecmp means "timer pending"
+        WRITE_CSR(vstimecmp, -1UL);
+    WRITE_CSR(hgatp, HGATP_MODE_SV39X4 | vm->vmid << HGATP_VMID_SHIFT |
+                         (unsigned long)vm->gstage_root >> 12);
+    hfence_gvma_all();
+    WRITE_CSR(sie, 1UL << IRQ_S_TIMER); // hv1k's timer, for set_timer
+}
+
+// enter_guest(vcpu) is the `try`. It saves hv1k's callee-saved registers in
+// vcpu->host_regs, loads the guest's registers and `sret`s into the guest
+// (hstatus.SPV=1 makes sret switch to V=1). It returns when the guest traps:
+// trap_entry saves the guest's registers, restores hv1k's and `ret`s as if
+// enter_guest had returned. sscratch holds the vCPU while the guest runs and
+// 0 while hv1k runs, which tells a VM exit from a trap in hv1k itself.
+// Guest floating-point registers stay in the FPU: hv1k never uses them.
+void enter_guest(struct vcpu *vcpu);
+void trap_entry(void);
+__asm__(".text\n"
+        ".globl enter_guest\n"
+        "enter_guest:\n"
+        "    .irp n, 1,2,8,9,18,19,20,21,22,23,24,25,26,27\n" // ra sp s0-s11
+        "    sd x\\n, 256+8*\\n(a0)\n"
+        "    .endr\n"
+        "    csrw sscratch, a0\n"
+        "    .irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,"
+        "23,24,25,26,27,28,29,30,31\n"
+        "    ld x\\n, 8*\\n(a0)\n"
+        "    .endr\n"
+        "    ld a0, 8*10(a0)\n"
+        "    sret\n"
+        "\n"
+        ".align 2\n"
+        ".globl trap_entry\n"
+        "trap_entry:\n"
+        "    csrrw a0, sscratch, a0\n" // a0 = vcpu, or 0: hv1k itself trapped
+        "    beqz a0, hypervisor_trap\n"
+        "    .irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,"
+        "23,24,25,26,27,28,29,30,31\n"
+        "    sd x\\n, 8*\\n(a0)\n"
+        "    .endr\n"
+        "    csrrw t0, sscratch, zero\n" // the guest's a0; hv1k runs now
+        "    sd t0, 8*10(a0)\n"
+        "    .irp n, 1,2,8,9,18,19,20,21,22,23,24,25,26,27\n"
+        "    ld x\\n, 256+8*\\n(a0)\n"
+        "    .endr\n"
+        "    ret\n" // "return" from enter_guest
+        "\n"
+        // A trap in hv1k's own code: skip the instruction if it was expected
+        // (trap_expected = 1, cleared here), otherwise it is a bug.
+        "hypervisor_trap:\n"
+        "    csrrw a0, sscratch, a0\n" // a0 back; sscratch is 0 again
+        "    csrw sscratch, t0\n"      // borrow t0
+        "    la t0, trap_expected\n"
+        "    ld t0, 0(t0)\n"
+        "    bnez t0, 1f\n"
+        "    j handle_hypervisor_fault\n"
+        "1:  la t0, trap_expected\n"
+        "    sd zero, 0(t0)\n"
+        "    csrr t0, sepc\n"
+        "    addi t0, t0, 4\n" // every expected trapper is 4 bytes long
+        "    csrw sepc, t0\n"
+        "    csrrw t0, sscratch, zero\n"
+        "    sret\n");
+
+// ============================================================================
+// 6. Catch: every VM exit lands in handle_trap().
+// ============================================================================
+
+// The trap CSRs of one VM exit, read once.
+struct trap {
+    unsigned long scause, stval, htval, htinst;
+};
+
+// The handlers, one per kind of exit (sections 7-9 below).
+static unsigned long handle_sbi_call(struct vcpu *vcpu);
+static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
+                                             const struct trap *trap);
+static unsigned long handle_virtual_instruction(struct vcpu *vcpu,
+                                                const struct trap *trap);
+static unsigned long handle_timer_interrupt(struct vcpu *vcpu);
+
+// Ends the VM: prints how often it exited, by reason, and ends the run with
+// `status` (EXIT_*). With one VM, ending it ends QEMU.
+__attribute__((noreturn)) static void vm_end(struct vm *vm, int status) {
+    struct exit_counts *e = &vm->exits;
+    printf("hv1k: vm exits: sbi %lu, mmio %lu, timer %lu, virtual-insn %lu\n",
+           e->sbi, e->mmio, e->timer, e->virtual_insn);
+    power_off(status);
+}
+
+// An exit no handler expects: end the VM with everything that explains it.
+__attribute__((noreturn)) static void
+end_vm_on_unexpected_trap(struct vcpu *vcpu, const struct trap *trap) {
+    printf("hv1k: unexpected VM exit: scause 0x%lx, sepc 0x%lx, stval 0x%lx, "
+           "htval 0x%lx, htinst 0x%lx\n",
+           trap->scause, vcpu->pc, trap->stval, trap->htval, trap->htinst);
+    vm_end(vcpu->vm, EXIT_VM_ENDED);
+}
+
+// The `catch` block. Each case handles one kind of exit and returns how far
+// the guest's pc moves on: past the ecall or the emulated load/store, or 0
+// when the guest resumes where it was (an interrupt) or was redirected.
+// Returning resumes the guest: that is the continuation.
+static void handle_trap(struct vcpu *vcpu) {
+    struct trap trap = {READ_CSR(scause), READ_CSR(stval), READ_CSR(htval),
+                        READ_CSR(htinst)};
+    vcpu->pc = READ_CSR(sepc);
+    switch (trap.scause) {
+    case SCAUSE_VIRTUAL_SUPERVISOR_ECALL:
+        vcpu->pc += handle_sbi_call(vcpu);
+        break;
+    case SCAUSE_INSN_GUEST_PAGE_FAULT:
+    case SCAUSE_LOAD_GUEST_PAGE_FAULT:
+    case SCAUSE_STORE_GUEST_PAGE_FAULT:
+        vcpu->pc += handle_guest_page_fault(vcpu, &trap);
+        break;
+    case SCAUSE_VIRTUAL_INSTRUCTION:
+        vcpu->pc += handle_virtual_instruction(vcpu, &trap);
+        break;
+    case SCAUSE_INTERRUPT | IRQ_S_TIMER:
+        vcpu->pc += handle_timer_interrupt(vcpu);
+        break;
+    default:
+        end_vm_on_unexpected_trap(vcpu, &trap);
+    }
+}
+
+// try { run the guest } catch (scause) { handle it } -- and again, forever.
+__attribute__((noreturn)) static void vcpu_run(struct vcpu *vcpu) {
+    for (;;) {
+        WRITE_CSR(sepc, vcpu->pc);
+        enter_guest(vcpu);
+        handle_trap(vcpu);
+    }
+}
+
+// ============================================================================
+// 7. SBI: the services a guest asks for with ecall (SBI spec v2.0).
+//    a7 = extension ID (EID), a6 = function ID (FID), a0-a5 = arguments;
+//    the answer is a struct sbiret in a0 (error) and a1 (value).
+// ============================================================================
+
+#define SBI_OK(value) ((struct sbiret){SBI_SUCCESS, (long)(value)})
+#define SBI_ERROR(code) ((struct sbiret){(code), 0})
+
+struct sbi_extension {
+    unsigned long eid;
+    struct sbiret (*handle)(struct vcpu *vcpu, unsigned long fid,
+                            unsigned long *a);
+};
+static const struct sbi_extension *find_sbi_extension(unsigned long eid);
+
+// Checks a hart mask (SBI spec, "Hart list parameter"): -1 if it names a hart
+// that does not exist, 1 if it names hart 0 (the only one), 0 if none.
+static int hart_mask_check(unsigned long mask, unsigned long mask_base) {
+    if (mask_base == -1UL) // all harts
+        return 1;
+    if (mask == 0)
+        return 0;
+    return mask_base == 0 && mask == 1 ? 1 : -1;
+}
+
+// The guest's timer. With Sstc the guest owns vstimecmp: Linux writes it
+// directly, with no exit per tick, and set_timer is one CSR write. Without
+// Sstc, hv1k arms its own timer through OpenSBI and raises the guest's timer
+// interrupt (hvip.VSTIP) when it fires; each set_timer lowers it again, as
+// the TIME extension asks. That costs two exits per tick.
+static void set_guest_timer(struct vm *vm, unsigned long when) {
+    if (vm->sstc) {
+        WRITE_CSR(vstimecmp, when);
+        return;
+    }
+    WRITE_CSR(hvip, READ_CSR(hvip) & ~(1UL << IRQ_VS_TIMER));
+    sbi_call(SBI_EXT_TIME, 0, (long)when, 0, 0, 0);
+}
+
+// Legacy extensions (SBI spec, "Legacy Extensions"): the answer goes in a0
+// only (handle_sbi_call leaves a1 alone).
+static struct sbiret sbi_legacy(struct vcpu *vcpu, unsigned long fid,
+                                unsigned long *a) {
+    (void)fid;
+    switch (a[7]) {
+    case SBI_EXT_LEGACY_SET_TIMER:
+        set_guest_timer(vcpu->vm, a[0]);
+        return SBI_OK(0);
+    case SBI_EXT_LEGACY_PUTCHAR:
+        putchar((char)a[0]);
+        return SBI_OK(0);
+    case SBI_EXT_LEGACY_GETCHAR:
+        return SBI_ERROR(host_getchar());
+    default: // SBI_EXT_LEGACY_SHUTDOWN
+        printf("hv1k: guest shut down (legacy SBI shutdown)\n");
+        vm_end(vcpu->vm, EXIT_SHUTDOWN);
+    }
+}
+
+static struct sbiret sbi_base(struct vcpu *vcpu, unsigned long fid,
+                              unsigned long *a) {
+    (void)vcpu;
+    switch (fid) {
+    case SBI_BASE_GET_SPEC_VERSION:
+        return SBI_OK(2UL << 24); // major 2, minor 0
+    case SBI_BASE_GET_IMPL_ID:
+        return SBI_OK(HV1K_SBI_IMPL_ID);
+    case SBI_BASE_GET_IMPL_VERSION:
+        return SBI_OK(HV1K_SBI_IMPL_VERSION);
+    case SBI_BASE_PROBE_EXTENSION:
+        return SBI_OK(find_sbi_extension(a[0]) != NULL);
+    case SBI_BASE_GET_MVENDORID: // a virtual CPU: no vendor, no
+    case SBI_BASE_GET_MARCHID:   // architecture ID, no implementation ID
+    case SBI_BASE_GET_MIMPID:
+        return SBI_OK(0);
+    default:
+        return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
+    }
+}
+
+// TIME set_timer(stime_value)
+static struct sbiret sbi_time(struct vcpu *vcpu, unsigned long fid,
+                              unsigned long *a) {
+    if (fid != 0)
+        return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
+    set_guest_timer(vcpu->vm, a[0]);
+    return SBI_OK(0);
+}
+
+// IPI send_ipi(hart_mask, hart_mask_base): to itself, on the only hart, an
+// IPI is a VS-level software interrupt. The guest clears it (sip.SSIP).
+static struct sbiret sbi_ipi(struct vcpu *vcpu, unsigned long fid,
+                             unsigned long *a) {
+    (void)vcpu;
+    int harts = hart_mask_check(a[0], a[1]);
+    if (fid != 0)
+        return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
+    if (harts < 0)
+        return SBI_ERROR(SBI_ERR_INVALID_PARAM);
+    if (harts)
+        WRITE_CSR(hvip, READ_CSR(hvip) | 1UL << IRQ_VS_SOFT);
+    return SBI_OK(0);
+}
+
+// RFENCE remote_fence_i, remote_sfence_vma(_asid)(hart_mask, base, ...): on
+// one hart, a local fence. The remote_hfence_* calls are for guests that run
+// guests of their own, which hv1k does not offer (no H in the device tree).
+static struct sbiret sbi_rfence(struct vcpu *vcpu, unsigned long fid,
+                                unsigned long *a) {
+    (void)vcpu;
+    int harts = hart_mask_check(a[0], a[1]);
+    if (fid > SBI_RFENCE_SFENCE_VMA_ASID)
+        return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
+    if (harts < 0)
+        return SBI_ERROR(SBI_ERR_INVALID_PARAM);
+    if (harts && fid == SBI_RFENCE_FENCE_I)
+        __asm__ __volatile__("fence.i" ::: "memory");
+    else if (harts)
+        hfence_vvma_all();
+    return SBI_OK(0);
+}
+
+// HSM: hart 0 is the only hart, and it is running.
+static struct sbiret sbi_hsm(struct vcpu *vcpu, unsigned long fid,
+                             unsigned long *a) {
+    (void)vcpu;
+    switch (fid) {
+    case SBI_HSM_HART_START: // (hartid, start_addr, opaque)
+        return SBI_ERROR(a[0] == 0 ? SBI_ERR_ALREADY_AVAILABLE
+                                   : SBI_ERR_INVALID_PARAM);
+    case SBI_HSM_HART_GET_STATUS: // (hartid)
+        return a[0] == 0 ? SBI_OK(SBI_HSM_STATE_STARTED)
+                         : SBI_ERROR(SBI_ERR_INVALID_PARAM);
+    default: // hart_stop would stop the only hart; hart_suspend is optional
+        return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
+    }
+}
+
+// SRST system_reset(reset_type, reset_reason): both are 32-bit values.
+// Shutdown ends the run with the guest's reason; a reboot ends it with
+// EXIT_REBOOT, and run.sh starts the VM again.
+static struct sbiret sbi_srst(struct vcpu *vcpu, unsigned long fid,
+                              unsigned long *a) {
+    uint32_t type = (uint32_t)a[0], reason = (uint32_t)a[1];
+    if (fid != 0)
+        return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
+    // Reasons 2..0xDFFFFFFF are reserved; above them, implementation- and
+    // vendor-specific ones, which hv1k counts as failures.
+    if (type > SBI_SRST_WARM_REBOOT ||
+        (reason > SBI_SRST_SYSTEM_FAILURE && reason < 0xE0000000))
+        return SBI_ERROR(SBI_ERR_INVALID_PARAM);
+    if (type != SBI_SRST_SHUTDOWN) {
+        printf("hv1k: guest asked for a reboot\n");
+        vm_end(vcpu->vm, EXIT_REBOOT);
+    }
+    printf("hv1k: guest shut down (%s)\n",
+           reason == SBI_SRST_NO_REASON ? "no reason" : "system failure");
+    vm_end(vcpu->vm, reason == SBI_SRST_NO_REASON ? EXIT_SHUTDOWN
+                                                  : EXIT_GUEST_FAILURE);
+}
+
+// DBCN, the debug console: write(num_bytes, base_lo, base_hi),
+// read(num_bytes, base_lo, base_hi) and write_byte(byte). The buffer is guest
+// physical memory and must lie in guest RAM; on RV64 base_hi must be 0.
+static struct sbiret sbi_dbcn(struct vcpu *vcpu, unsigned long fid,
+                              unsigned long *a) {
+    if (fid == SBI_DBCN_WRITE_BYTE) {
+        putchar((char)a[0]);
+        return SBI_OK(0);
+    }
+    if (fid != SBI_DBCN_WRITE && fid != SBI_DBCN_READ)
+        return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
+    uint8_t *buf = guest_ram(vcpu->vm, a[1], a[0]);
+    if (!buf || a[2] != 0)
+        return SBI_ERROR(SBI_ERR_INVALID_PARAM);
+    unsigned long n = 0;
+    if (fid == SBI_DBCN_WRITE)
+        for (; n < a[0]; n++)
+            putchar((char)buf[n]);
+    else // read what has been typed, without waiting
+        for (int ch; n < a[0] && (ch = host_getchar()) >= 0; n++)
+            buf[n] = (uint8_t)ch;
+    return SBI_OK(n);
+}
+
+// hv1k's own hypercall, the demo's "system call": read_file(name, name_len,
+// buf, buf_len) copies a file the hypervisor holds into guest memory and
+// answers with the number of bytes copied (at most buf_len). A name or
+// buffer not entirely in guest RAM: SBI_ERR_INVALID_ADDRESS; no such file:
+// SBI_ERR_INVALID_PARAM.
+static const struct {
+    const char *name, *content;
+} hv1k_files[] = {{"emoji.txt", "\xf0\x9f\x8d\x8e"}}; // U+1F34E, red apple
+
+static struct sbiret sbi_hv1k(struct vcpu *vcpu, unsigned long fid,
+                              unsigned long *a) {
+    const uint8_t *name = guest_ram(vcpu->vm, a[0], a[1]);
+    uint8_t *buf = guest_ram(vcpu->vm, a[2], a[3]);
+    if (fid != HV1K_READ_FILE)
+        return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
+    if (!name || !buf)
+        return SBI_ERROR(SBI_ERR_INVALID_ADDRESS);
+    for (size_t i = 0; i < sizeof hv1k_files / sizeof hv1k_files[0]; i++) {
+        const char *file = hv1k_files[i].name, *content = hv1k_files[i].content;
+        unsigned long n = 0, size = 0;
+        while (n < a[1] && file[n] == name[n])
+            n++;
+        if (n != a[1] || file[n] != '\0')
+            continue;
+        while (content[size])
+            size++;
+        n = size < a[3] ? size : a[3];
+        memcpy(buf, content, n);
+        return SBI_OK(n);
+    }
+    return SBI_ERROR(SBI_ERR_INVALID_PARAM);
+}
+
+static const struct sbi_extension sbi_extensions[] = {
+    {SBI_EXT_LEGACY_SET_TIMER, sbi_legacy}, {SBI_EXT_LEGACY_PUTCHAR, sbi_legacy},
+    {SBI_EXT_LEGACY_GETCHAR, sbi_legacy},   {SBI_EXT_LEGACY_SHUTDOWN, sbi_legacy},
+    {SBI_EXT_BASE, sbi_base},               {SBI_EXT_TIME, sbi_time},
+    {SBI_EXT_IPI, sbi_ipi},                 {SBI_EXT_RFENCE, sbi_rfence},
+    {SBI_EXT_HSM, sbi_hsm},                 {SBI_EXT_SRST, sbi_srst},
+    {SBI_EXT_DBCN, sbi_dbcn},               {SBI_EXT_HV1K, sbi_hv1k},
+};
+
+static const struct sbi_extension *find_sbi_extension(unsigned long eid) {
+    for (size_t i = 0; i < sizeof sbi_extensions / sizeof sbi_extensions[0]; i++)
+        if (sbi_extensions[i].eid == eid)
+            return &sbi_extensions[i];
+    return NULL;
+}
+
+// A VS-mode ecall. Unknown extensions answer SBI_ERR_NOT_SUPPORTED and the
+// guest goes on.
+static unsigned long handle_sbi_call(struct vcpu *vcpu) {
+    unsigned long *a = &vcpu->regs[REG_A0];
+    const struct sbi_extension *ext = find_sbi_extension(a[7]);
+    struct sbiret ret = ext ? ext->handle(vcpu, a[6], a)
+                            : SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
+    vcpu->vm->exits.sbi++;
+    a[0] = (unsigned long)ret.error;
+    if (a[7] > SBI_EXT_LEGACY_SHUTDOWN) // legacy calls preserve a1
+        a[1] = (unsigned long)ret.value;
+    return 4; // the ecall instruction
+}
+
+// ============================================================================
+// 8. MMIO: a guest load or store at a device address faults (the G-stage
+//    maps only RAM); hv1k decodes the instruction, performs the access on
+//    the emulated device, and resumes the guest after it.
+// ============================================================================
+
+// The emulated 16550 UART. Output goes to the real console; input is what the
+// host console has ready. IER, LCR, MCR, SCR and the divisor latch keep what
+// the driver writes; no interrupts are raised (IIR: none pending).
+#define FCR_FIFO_ENABLE 0x01
+#define IIR_NO_INTERRUPT 0x01
+#define IIR_FIFOS_ENABLED 0xc0
+#define MSR_CTS 0x10 // clear to send, data set ready and carrier detect:
+#define MSR_DSR 0x20 // "a cable is plugged in"
+#define MSR_DCD 0x80
+
+static unsigned long uart_read(struct vm *vm, unsigned long offset) {
+    struct uart16550 *u = &vm->uart;
+    int dlab = u->lcr & LCR_DLAB, ch;
+    switch (offset) {
+    case UART_RBR:
+        return dlab ? u->dll : (ch = host_getchar()) < 0 ? 0 : ch;
+    case UART_IER:
+        return dlab ? u->dlm : u->ier;
+    case UART_IIR:
+        return IIR_NO_INTERRUPT |
+               (u->fcr & FCR_FIFO_ENABLE ? IIR_FIFOS_ENABLED : 0);
+    case UART_LCR:
+        return u->lcr;
+    case UART_MCR:
+        return u->mcr;
+    case UART_LSR: // the transmitter is always ready
+        return LSR_THRE | LSR_TEMT | (host_input_ready() ? LSR_DR : 0);
+    case UART_MSR:
+        return MSR_CTS | MSR_DSR | MSR_DCD;
+    case UART_SCR:
+        return u->scr;
+    default:
+        return 0;
+    }
+}
+
+static void uart_write(struct vm *vm, unsigned long offset, unsigned long value) {
+    struct uart16550 *u = &vm->uart;
+    int dlab = u->lcr & LCR_DLAB;
+    uint8_t byte = (uint8_t)value;
+    switch (offset) {
+    case UART_RBR: // THR, or the divisor latch's low byte
+        if (dlab)
+            u->dll = byte;
+        else
+            putchar((char)byte);
+        break;
+    case UART_IER:
+        if (dlab)
+            u->dlm = byte;
+        else
+            u->ier = byte & 0x0f;
+        break;
+    case UART_IIR: // FCR when written
+        u->fcr = byte;
+        break;
+    case UART_LCR:
+        u->lcr = byte;
+        break;
+    case UART_MCR:
+        u->mcr = byte;
+        break;
+    case UART_SCR:
+        u->scr = byte;
+        break;
+    } // LSR and MSR are read-only
+}
+
+// The devices a VM has, at their guest physical addresses.
+static const struct device {
+    unsigned long base, size;
+    unsigned long (*read)(struct vm *vm, unsigned long offset);
+    void (*write)(struct vm *vm, unsigned long offset, unsigned long value);
+} devices[] = {
+    {UART_BASE, UART_SIZE, uart_read, uart_write},
+};
+
+static const struct device *find_device(unsigned long gpa) {
+    for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++)
+        if (gpa - devices[i].base < devices[i].size)
+            return &devices[i];
+    return NULL;
+}
+
+// A load or store, decoded from the instruction that faulted.
+struct mmio_access {
+    int is_store;
+    int width;     // bytes: 1, 2, 4 or 8
+    int is_signed; // the load sign-extends (lb, lh, lw, and c.lw)
+    int reg;       // rd of a load, rs2 of a store
+};
+
+#define OPCODE_LOAD 0x03
+#define OPCODE_STORE 0x23
+
+// Decodes a 32-bit load (lb lh lw ld lbu lhu lwu) or store (sb sh sw sd).
+// Returns 0 for anything else: hv1k does not emulate atomics or FP on devices.
+static int decode_load_store(unsigned long insn, struct mmio_access *acc) {
+    unsigned funct3 = (insn >> 12) & 7;
+    if ((insn & 0x7f) == OPCODE_LOAD && funct3 != 7)
+        acc->reg = (insn >> 7) & 31;
+    else if ((insn & 0x7f) == OPCODE_STORE && funct3 < 4)
+        acc->reg = (insn >> 20) & 31;
+    else
+        return 0;
+    acc->is_store = (insn & 0x7f) == OPCODE_STORE;
+    acc->width = 1 << (funct3 & 3);
+    acc->is_signed = !(funct3 & 4);
+    return 1;
+}
+
+// Decodes a compressed load or store: c.lw c.ld c.sw c.sd (quadrant 0, with
+// registers x8-x15) and c.lwsp c.ldsp c.swsp c.sdsp (quadrant 2); their
+// funct3 is 010, 011, 110, 111. Returns 0 for anything else.
+static int decode_compressed_load_store(unsigned long insn,
+                                        struct mmio_access *acc) {
+    unsigned quadrant = insn & 3, funct3 = (insn >> 13) & 7;
+    if (quadrant == 1 || (funct3 & 3) < 2)
+        return 0;
+    acc->is_store = funct3 >> 2;
+    acc->width = funct3 & 1 ? 8 : 4;
+    acc->is_signed = 1;
+    if (quadrant == 0)
+        acc->reg = 8 + ((insn >> 2) & 7);
+    else
+        acc->reg = acc->is_store ? (insn >> 2) & 31 : (insn >> 7) & 31;
+    return 1;
+}
+
+// HLVX.HU: reads 16 bits at guest virtual address `gva` the way the guest's
+// own instruction fetch would (through vsatp, then the G-stage). Returns -1 if
+// that faults: a guest can change its page table under its own feet.
+static long read_guest_insn_half(unsigned long gva) {
+    unsigned long half;
+    trap_expected = 1;
+    __asm__ __volatile__(".insn r 0x73, 4, 0x32, %0, %1, x3" // hlvx.hu
+                         : "=r"(half)
+                         : "r"(gva)
+                         : "memory");
+    return trap_expected ? (long)half : -1;
+}
+
+// Decodes the load or store the guest was running at vcpu->pc; returns its
+// length in bytes (2 or 4), or 0 if it is not one hv1k can emulate.
+// QEMU 8+ hands it over in htinst, transformed (a compressed one expanded to
+// 32 bits with bit 1 cleared); QEMU 7.2 leaves htinst 0, so hv1k fetches it.
+static int decode_mmio_insn(struct vcpu *vcpu, unsigned long htinst,
+                            struct mmio_access *acc) {
+    if (htinst)
+        return decode_load_store(htinst | 2, acc) ? (htinst & 2 ? 4 : 2) : 0;
+    long low = read_guest_insn_half(vcpu->pc);
+    if (low < 0)
+        return 0;
+    if ((low & 3) != 3)
+        return decode_compressed_load_store((unsigned long)low, acc) ? 2 : 0;
+    long high = read_guest_insn_half(vcpu->pc + 2);
+    if (high < 0)
+        return 0;
+    return decode_load_store((unsigned long)(low | high << 16), acc) ? 4 : 0;
+}
+
+// Does the access on the device: a store writes the low `width` bytes of
+// rs2; a load fills rd, sign- or zero-extended from `width` bytes.
+static void emulate_mmio(struct vcpu *vcpu, const struct device *dev,
+                         unsigned long offset, const struct mmio_access *acc) {
+    int unused_bits = 64 - 8 * acc->width;
+    if (acc->is_store) {
+        unsigned long value = vcpu->regs[acc->reg];
+        dev->write(vcpu->vm, offset, value << unused_bits >> unused_bits);
+        return;
+    }
+    unsigned long value = dev->read(vcpu->vm, offset) << unused_bits;
+    if (acc->reg != 0)
+        vcpu->regs[acc->reg] = acc->is_signed
+                                   ? (unsigned long)((long)value >> unused_bits)
+                                   : value >> unused_bits;
+}
+
+// A guest-page fault: the guest touched a guest physical address that the
+// G-stage does not map. A load or store at a device is emulated; anything
+// else ends the VM. The GPA is htval << 2 plus the low bits of stval.
+static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
+                                             const struct trap *trap) {
+    struct vm *vm = vcpu->vm;
+    unsigned long gpa = trap->htval << 2 | (trap->stval & 3);
+    const struct device *dev = find_device(gpa);
+    const char *access = trap->scause == SCAUSE_STORE_GUEST_PAGE_FAULT  ? "store"
+                         : trap->scause == SCAUSE_LOAD_GUEST_PAGE_FAULT ? "load"
+                                                                        : "fetch";
+    struct mmio_access acc;
+    vm->exits.mmio++;
+    // The guest's own page-table walk read or wrote this GPA: htinst holds a
+    // pseudo-instruction (bits 1:0 = 00, e.g. 0x3000). Never emulate that.
+    if (trap->htinst && (trap->htinst & 3) == 0) {
+        printf("hv1k: guest page-table walk touched GPA 0x%lx (not RAM), "
+               "sepc 0x%lx, htinst 0x%lx\n", gpa, vcpu->pc, trap->htinst);
+        vm_end(vm, EXIT_VM_ENDED);
+    }
+    if (!dev || trap->scause == SCAUSE_INSN_GUEST_PAGE_FAULT) {
+        printf("hv1k: guest-page fault: %s at GPA 0x%lx (no RAM%s), "
+               "sepc 0x%lx\n", access, gpa, dev ? "" : " or device", vcpu->pc);
+        vm_end(vm, EXIT_VM_ENDED);
+    }
+    int length = decode_mmio_insn(vcpu, trap->htinst, &acc);
+    if (!length || acc.is_store != (trap->scause == SCAUSE_STORE_GUEST_PAGE_FAULT)) {
+        printf("hv1k: cannot emulate the %s at GPA 0x%lx: instruction at sepc "
+               "0x%lx is not a plain load/store\n", access, gpa, vcpu->pc);
+        vm_end(vm, EXIT_VM_ENDED);
+    }
+    emulate_mmio(vcpu, dev, gpa - dev->base, &acc);
+    return (unsigned long)length;
+}
+
+// ============================================================================
+// 9. Interrupts and exceptions hv1k hands to the guest.
+// ============================================================================
+
+// Delivers an exception to the guest as the hardware would have delivered it
+// to VS-mode (privileged spec, "Trap Behavior"): vsepc, vscause, vstval,
+// vsstatus.SPP/SPIE/SIE, then the guest continues at its trap vector.
+static void inject_exception(struct vcpu *vcpu, unsigned long cause,
+                             unsigned long tval) {
+    unsigned long vsstatus = READ_CSR(vsstatus);
+    unsigned long spp = READ_CSR(sstatus) & SSTATUS_SPP; // guest was in VS/VU
+    unsigned long spie = vsstatus & SSTATUS_SIE ? SSTATUS_SPIE : 0;
+    vsstatus &= ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE);
+    WRITE_CSR(vsstatus, vsstatus | spp | spie);
+    WRITE_CSR(vsepc, vcpu->pc);
+    WRITE_CSR(vscause, cause);
+    WRITE_CSR(vstval, tval);
+    WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SPP); // resume in VS-mode
+    vcpu->pc = READ_CSR(vstvec) & ~3UL; // exceptions use the vector's base
+}
+
+// A virtual-instruction exception: the guest ran something that only a
+// hypervisor may run (a hypervisor CSR, hfence, hlv). hv1k emulates none of
+// these, so the guest sees what a CPU without H raises: illegal instruction
+// (stval holds the instruction's bits).
+static unsigned long handle_virtual_instruction(struct vcpu *vcpu,
+                                                const struct trap *trap) {
+    vcpu->vm->exits.virtual_insn++;
+    inject_exception(vcpu, SCAUSE_ILLEGAL_INSN, trap->stval);
+    return 0;
+}
+
+// hv1k's own timer fired: the time the guest asked for with set_timer (the
+// path without Sstc) has come. Disarm it and raise the guest's timer
+// interrupt; the guest takes it as soon as its interrupts are on.
+static unsigned long handle_timer_interrupt(struct vcpu *vcpu) {
+    vcpu->vm->exits.timer++;
+    sbi_call(SBI_EXT_TIME, 0, -1L, 0, 0, 0);
+    WRITE_CSR(hvip, READ_CSR(hvip) | 1UL << IRQ_VS_TIMER);
+    return 0;
+}
+
+// ============================================================================
+// 10. Boot, the whole story: check the CPU, create the VM, reset its vCPU,
+//     and run it.
+// ============================================================================
+
+extern char __bss[], __bss_end[];
+
+__attribute__((noreturn)) void hypervisor_main(void) {
+    memset(__bss, 0, (size_t)(__bss_end - __bss));
+    WRITE_CSR(sscratch, 0); // hv1k is running (see trap_entry)
+    WRITE_CSR(stvec, (unsigned long)trap_entry);
+    printf("hv1k: hypervisor started\n");
+    if (!cpu_has_h_extension()) {
+        printf("hv1k: this CPU has no H extension: run QEMU with "
+               "-cpu rv64,h=true\n");
+        power_off(EXIT_NO_H);
+    }
+    const struct boot_info *info = (const struct boot_info *)BOOT_INFO_HPA;
+    struct vm *vm = &the_vm;
+    vm_create(vm, info);
+    vcpu_reset(&vm->vcpu, info);
+    printf("hv1k: guest RAM %lu MiB at 0x%lx, entry 0x%lx, timer %s\n",
+           vm->ram_size >> 20, GUEST_RAM_BASE, info->entry,
+           vm->sstc ? "sstc" : "sbi");
+    vcpu_run(&vm->vcpu);
+}
+
+// OpenSBI jumps here in S-mode (HS, since the CPU has H) with a0 = hart ID
+// and a1 = the host's device tree, neither of which hv1k needs.
+__attribute__((naked, section(".text.boot"))) void boot(void) {
+    __asm__ __volatile__("la sp, __stack_top\n"
+                         "j hypervisor_main\n");
+}
