@@ -16,7 +16,6 @@ build=$top/build
 
 # Tools; each can be replaced from the environment (e.g. CC=clang-19).
 CC=${CC:-clang}
-OBJCOPY=${OBJCOPY:-llvm-objcopy}
 READELF=${READELF:-llvm-readelf}
 DTC=${DTC:-dtc}
 QEMU=${QEMU:-qemu-system-riscv64}
@@ -27,7 +26,7 @@ CFLAGS="--target=riscv64-unknown-elf -mabi=lp64 -mcmodel=medany -mno-relax
 
 # A value #defined in common.h, so the numbers live in one place.
 from_common_h() {
-    sed -n "s/^#define $1 \([0-9a-fA-Fx]*\)UL*\b.*/\1/p" "$top/common.h"
+    sed -n "s/^#define $1 *\(0x[0-9a-fA-F]*\|[0-9]*\).*/\1/p" "$top/common.h"
 }
 EXIT_USAGE=$(from_common_h EXIT_USAGE)
 EXIT_REBOOT=$(from_common_h EXIT_REBOOT)
@@ -100,7 +99,6 @@ install_missing_tools() {
 check_tools() {
     need_tool "$CC" clang
     need_tool ld.lld lld
-    need_tool "$OBJCOPY" llvm
     need_tool "$READELF" llvm
     need_tool "$DTC" device-tree-compiler
     need_tool "$QEMU" qemu-system-misc
@@ -145,28 +143,32 @@ read_u64() { od -An -tu8 -j "$2" -N 8 "$1" | tr -d ' '; }
 read_hex() { od -An -tx1 -j "$2" -N "$3" "$1" | tr -d ' \n'; }
 
 # ---- Placing the guest image (sets image_bin, load_gpa, image_end, entry) ----
+# Each PT_LOAD segment's file bytes go to (physical address - lowest one) in
+# a flat image; the rest of guest RAM starts zeroed, which covers .bss.
 place_elf() {
-    local f=$1 header
-    header=$("$READELF" -hW "$f") || die "$f: not a readable ELF file"
+    local f=$1 header segments
+    header=$("$READELF" -hW "$f" 2>&1) || die "$f: not a readable ELF file"
     grep -q 'Class:.*ELF64' <<<"$header" || die "$f: not a 64-bit ELF file"
     grep -q 'Machine:.*RISC-V' <<<"$header" || die "$f: not a RISC-V ELF file"
     entry=$(sed -n 's/.*Entry point address: *//p' <<<"$header")
+    segments=$("$READELF" -lW "$f" | grep '^ *LOAD') || die "$f: no loadable segment"
     local type off vaddr paddr filesz memsz rest low="" high=0 entry_phys=""
     while read -r type off vaddr paddr filesz memsz rest; do
-        [ "$type" = LOAD ] || continue
-        if [ $((filesz)) -gt 0 ] && { [ -z "$low" ] || [ $((paddr)) -lt "$low" ]; }; then
-            low=$((paddr))
-        fi
+        [ -z "$low" ] || [ $((paddr)) -lt "$low" ] && low=$((paddr))
         [ $((paddr + memsz)) -gt "$high" ] && high=$((paddr + memsz))
         # The guest starts with paging off: turn a virtual entry into physical.
-        if [ $((entry)) -ge $((vaddr)) ] && [ $((entry)) -lt $((vaddr + memsz)) ]; then
+        if ((entry >= vaddr && entry < vaddr + memsz)); then
             entry_phys=$((entry - vaddr + paddr))
         fi
-    done < <("$READELF" -lW "$f")
-    [ -n "$low" ] || die "$f: no loadable segment"
+    done <<<"$segments"
     [ -n "$entry_phys" ] || die "$f: entry point $entry is in no loadable segment"
     image_bin=$build/guest.bin
-    "$OBJCOPY" -O binary "$f" "$image_bin"
+    : >"$image_bin"
+    while read -r type off vaddr paddr filesz memsz rest; do
+        dd if="$f" of="$image_bin" bs=64K iflag=skip_bytes,count_bytes \
+            oflag=seek_bytes conv=notrunc status=none \
+            skip=$((off)) seek=$((paddr - low)) count=$((filesz))
+    done <<<"$segments"
     load_gpa=$low image_end=$high entry=$entry_phys
 }
 

@@ -78,6 +78,22 @@ GUEST_FAILURE=$(status_of EXIT_GUEST_FAILURE)
 VM_ENDED=$(status_of EXIT_VM_ENDED)
 NO_H=$(status_of EXIT_NO_H)
 
+# Guests built outside hv1k's guest runtime, the way a student's own would be:
+# a raw binary from assembly, and a freestanding ELF linked elsewhere.
+build_outside_guests() {
+    local cc=${CC:-clang} flags="--target=riscv64-unknown-elf -march=rv64gc
+        -mabi=lp64 -mno-relax -nostdlib -fuse-ld=lld"
+    # shellcheck disable=SC2086
+    $cc $flags -Wl,-Ttext=0x80000000 -o "$out/raw_uart.elf" \
+        "$top/tests/outside/raw_uart.S" &&
+        llvm-objcopy -O binary "$out/raw_uart.elf" "$out/raw_uart.bin" &&
+        $cc $flags -O2 -ffreestanding -mcmodel=medany -Wl,--image-base=0x80200000 \
+            -o "$out/elf_sbi.elf" "$top/tests/outside/elf_sbi.c"
+}
+build_outside_guests >"$out/outside.log" 2>&1 || cat "$out/outside.log"
+# A file bigger than 4 MiB of guest RAM.
+head -c $((5 << 20)) /dev/zero >"$out/too_big.bin"
+
 # ---- The demo ----
 check demo 10 "$OK" "" "" \
     "guest: hello through SBI DBCN" "guest: hello through the emulated UART" \
@@ -87,6 +103,23 @@ check demo 10 "$OK" "" "" \
 # ---- Booting ----
 check no_h_extension 5 "$NO_H" "--cpu rv64,h=false" "" \
     "hv1k: this CPU has no H extension"
+
+# ---- Guests from elsewhere, and bad usage ----
+check raw_binary 5 "$OK" "build/tests/raw_uart.bin" "" \
+    "raw: running at 0x0000000080000000" "hv1k: guest shut down (no reason)"
+check raw_load_addr 5 "$OK" "build/tests/raw_uart.bin --load-addr 0x80400000" "" \
+    "raw: running at 0x0000000080400000"
+check raw_load_addr_after 2 "$OK" "--mem 128M build/tests/raw_uart.bin --load-addr 0x81000000" "" \
+    "raw: running at 0x0000000081000000"
+check elf_outside 5 "$GUEST_FAILURE" "build/tests/elf_sbi.elf" "" \
+    "elf: hello through SBI" "hv1k: guest shut down (system failure)"
+check missing_file 2 "$USAGE" "build/tests/no-such-guest.bin" "" \
+    "no-such-guest.bin: no such file"
+check too_big 3 "$USAGE" "build/tests/too_big.bin --mem 4M" "" \
+    "does not fit in guest RAM" "!hv1k: hypervisor started"
+check bad_load_addr 2 "$USAGE" "build/tests/raw_uart.bin --load-addr 0x70000000" "" \
+    "does not fit in guest RAM"
+check bad_option 2 "$USAGE" "--mem 12X" "" "bad size '12X'"
 
 echo "Score: $points/$max_points"
 if [ "$skipped" -gt 0 ]; then
