@@ -75,6 +75,28 @@
 // ---- The machine: QEMU virt, as the host and as each VM sees it ----
 #define UART_BASE 0x10000000UL   // 16550 UART, real on the host, emulated in a VM
 #define UART_SIZE 0x100UL
+#define UART_RBR 0 // receive buffer (read), transmit holding (write)
+#define UART_IER 1 // interrupt enable
+#define UART_IIR 2 // interrupt identification (read), FIFO control (write)
+#define UART_LCR 3 // line control; bit 7 (DLAB) swaps in the divisor latch
+#define UART_MCR 4 // modem control
+#define UART_LSR 5 // line status
+#define UART_MSR 6 // modem status
+#define UART_SCR 7 // scratch
+#define IER_RX 0x01   // ERBFI: interrupt when data is ready
+#define IER_THRE 0x02 // ETBEI: interrupt when THR is empty
+#define LCR_DLAB 0x80
+#define LSR_DR 0x01   // data ready
+#define LSR_THRE 0x20 // transmit holding register empty
+#define LSR_TEMT 0x40 // transmitter empty
+#define PLIC_BASE 0x0c000000UL // platform-level interrupt controller
+#define PLIC_SIZE 0x400000UL
+#define PLIC_SOURCES 32              // priority registers 0-31 (0 is unused)
+#define PLIC_PENDING 0x1000          // one bit per source
+#define PLIC_ENABLE_CTX1 0x2080      // 0x2000 + 0x80 * context
+#define PLIC_THRESHOLD_CTX1 0x201000 // 0x200000 + 0x1000 * context
+#define PLIC_CLAIM_CTX1 0x201004     // read: claim, write: complete
+#define UART_IRQ 10                  // the UART's PLIC source on QEMU virt
 #define SIFIVE_TEST_BASE 0x100000UL // QEMU's "finisher": a write ends QEMU
 #define GUEST_RAM_BASE 0x80000000UL // guest physical address of guest RAM
 // Host physical layout: OpenSBI, then hv1k at 0x80200000 and its page pool,
@@ -174,7 +196,7 @@ static inline struct sbiret sbi_call(long eid, long fid, long arg0, long arg1,
     return (struct sbiret){a0, a1};
 }
 
-// ---- A tiny printf: %s %c %d %u %x, with an optional 'l' ----
+// ---- A tiny printf: %s %c %d %u %x, with 'l' for long (%ld, %lu, %lx) ----
 void putchar(char ch);
 
 static inline void print_number(unsigned long n, unsigned base) {
@@ -188,10 +210,7 @@ static inline void print_number(unsigned long n, unsigned base) {
         putchar(digits[--i]);
 }
 
-static inline __attribute__((format(printf, 1, 2))) void
-printf(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
+static inline void vprintf(const char *fmt, va_list ap) {
     for (; *fmt; fmt++) {
         if (*fmt != '%') {
             putchar(*fmt);
@@ -199,33 +218,31 @@ printf(const char *fmt, ...) {
         }
         int is_long = fmt[1] == 'l';
         fmt += 1 + is_long;
-        switch (*fmt) {
-        case 's':
+        if (*fmt == 's') {
             for (const char *s = va_arg(ap, const char *); *s; s++)
                 putchar(*s);
-            break;
-        case 'c':
+        } else if (*fmt == 'c') {
             putchar((char)va_arg(ap, int));
-            break;
-        case 'd': {
+        } else if (*fmt == 'x' || *fmt == 'u') {
+            print_number(is_long ? va_arg(ap, unsigned long)
+                                 : va_arg(ap, unsigned), *fmt == 'x' ? 16 : 10);
+        } else if (*fmt == 'd') {
             long n = is_long ? va_arg(ap, long) : va_arg(ap, int);
             if (n < 0)
                 putchar('-');
             print_number(n < 0 ? -(unsigned long)n : (unsigned long)n, 10);
-            break;
-        }
-        case 'u':
-        case 'x': {
-            unsigned long n = is_long ? va_arg(ap, unsigned long)
-                                      : va_arg(ap, unsigned);
-            print_number(n, *fmt == 'x' ? 16 : 10);
-            break;
-        }
-        default:
+        } else {
             putchar('%');
             putchar(*fmt);
         }
     }
+}
+
+static inline __attribute__((format(printf, 1, 2))) void
+printf(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
     va_end(ap);
 }
 

@@ -14,19 +14,7 @@
 // 1. Boot: console, ending the run, and the two things a CPU must have.
 // ============================================================================
 
-// The host's real 16550 UART (OpenSBI set it up). hv1k writes it directly.
-#define UART_RBR 0 // receive buffer (read), transmit holding (write)
-#define UART_IER 1 // interrupt enable
-#define UART_IIR 2 // interrupt identification (read), FIFO control (write)
-#define UART_LCR 3 // line control; bit 7 (DLAB) swaps in the divisor latch
-#define UART_MCR 4 // modem control
-#define UART_LSR 5 // line status
-#define UART_MSR 6 // modem status
-#define UART_SCR 7 // scratch
-#define LCR_DLAB 0x80
-#define LSR_DR 0x01   // data ready
-#define LSR_THRE 0x20 // transmit holding register empty
-#define LSR_TEMT 0x40 // transmitter empty
+// The host's real 16550 UART (OpenSBI set it up). hv1k uses it directly.
 static volatile uint8_t *const host_uart = (uint8_t *)UART_BASE;
 
 void putchar(char ch) {
@@ -38,8 +26,25 @@ void putchar(char ch) {
 static int host_input_ready(void) { return host_uart[UART_LSR] & LSR_DR; }
 
 // Returns the next byte typed on the host console, or -1 if there is none.
+// Once nothing more waits, the real UART may interrupt again (see below).
 static int host_getchar(void) {
-    return host_input_ready() ? host_uart[UART_RBR] : -1;
+    if (!host_input_ready())
+        return -1;
+    int ch = host_uart[UART_RBR];
+    if (!host_input_ready())
+        host_uart[UART_IER] = IER_RX;
+    return ch;
+}
+
+// Host console input arrives as an interrupt, so that an idle guest causes
+// no exits: the real UART's receive interrupt, through the real PLIC, to
+// hv1k's own context (context 1, hart 0's S-mode).
+static void host_console_irq_init(void) {
+    volatile uint32_t *plic = (uint32_t *)PLIC_BASE;
+    plic[UART_IRQ] = 1; // priority
+    plic[PLIC_ENABLE_CTX1 / 4] = 1u << UART_IRQ;
+    plic[PLIC_THRESHOLD_CTX1 / 4] = 0;
+    host_uart[UART_IER] = IER_RX;
 }
 
 // Ends QEMU with `status` (EXIT_*) through the sifive_test finisher: 0x5555
@@ -105,12 +110,19 @@ _Static_assert(offsetof(struct vcpu, host_regs) == 256, "entry stub: 256");
 
 // The emulated 16550's registers, as the guest's driver last wrote them.
 struct uart16550 {
-    uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+    uint8_t reg[8];     // by offset: IER, FCR (at IIR's offset), LCR, MCR, SCR
+    uint8_t dll, dlm;   // the divisor latch, at offsets 0-1 while LCR.DLAB=1
+    int thr_empty_irq;  // the "THR empty" interrupt is pending
+};
+
+// The emulated interrupt controller's state (context 1 only).
+struct plic {
+    uint32_t priority[32], enable, threshold, claimed;
 };
 
 // Why the guest left, counted for the summary line at the end of the run.
 struct exit_counts {
-    unsigned long sbi, mmio, timer, virtual_insn;
+    unsigned long sbi, mmio, timer, irq, virtual_insn;
 };
 
 struct vm {
@@ -120,6 +132,7 @@ struct vm {
     unsigned long ram_size;
     int sstc;              // the guest owns vstimecmp (henvcfg.STCE)
     struct uart16550 uart;
+    struct plic plic;
     struct exit_counts exits;
     struct vcpu vcpu;
 };
@@ -280,7 +293,8 @@ static void vcpu_reset(struct vcpu *vcpu, const struct boot_info *info) {
     WRITE_CSR(hgatp, HGATP_MODE_SV39X4 | vm->vmid << HGATP_VMID_SHIFT |
                          (unsigned long)vm->gstage_root >> 12);
     hfence_gvma_all();
-    WRITE_CSR(sie, 1UL << IRQ_S_TIMER); // hv1k's timer, for set_timer
+    // hv1k's own interrupts: its timer (for set_timer) and the host console.
+    WRITE_CSR(sie, 1UL << IRQ_S_TIMER | 1UL << IRQ_S_EXT);
 }
 
 // enter_guest(vcpu) is the `try`. It saves hv1k's callee-saved registers in
@@ -355,23 +369,33 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
 static unsigned long handle_virtual_instruction(struct vcpu *vcpu,
                                                 const struct trap *trap);
 static unsigned long handle_timer_interrupt(struct vcpu *vcpu);
+static unsigned long handle_external_interrupt(struct vcpu *vcpu);
+static void plic_update(struct vm *vm); // the guest's external interrupt
 
-// Ends the VM: prints how often it exited, by reason, and ends the run with
-// `status` (EXIT_*). With one VM, ending it ends QEMU.
-__attribute__((noreturn)) static void vm_end(struct vm *vm, int status) {
+// Ends the VM: says why (printf-style), prints how often it exited, by
+// reason, and ends the run with `status` (EXIT_*). With one VM, ending it
+// ends QEMU.
+__attribute__((noreturn, format(printf, 3, 4))) static void
+vm_end(struct vm *vm, int status, const char *why, ...) {
+    va_list ap;
+    va_start(ap, why);
+    printf("hv1k: ");
+    vprintf(why, ap);
+    va_end(ap);
     struct exit_counts *e = &vm->exits;
-    printf("hv1k: vm exits: sbi %lu, mmio %lu, timer %lu, virtual-insn %lu\n",
-           e->sbi, e->mmio, e->timer, e->virtual_insn);
+    printf("\nhv1k: vm exits: sbi %lu, mmio %lu, timer %lu, irq %lu, "
+           "virtual-insn %lu\n", e->sbi, e->mmio, e->timer, e->irq,
+           e->virtual_insn);
     power_off(status);
 }
 
 // An exit no handler expects: end the VM with everything that explains it.
 __attribute__((noreturn)) static void
 end_vm_on_unexpected_trap(struct vcpu *vcpu, const struct trap *trap) {
-    printf("hv1k: unexpected VM exit: scause 0x%lx, sepc 0x%lx, stval 0x%lx, "
-           "htval 0x%lx, htinst 0x%lx\n",
+    vm_end(vcpu->vm, EXIT_VM_ENDED,
+           "unexpected VM exit: scause 0x%lx, sepc 0x%lx, stval 0x%lx, "
+           "htval 0x%lx, htinst 0x%lx",
            trap->scause, vcpu->pc, trap->stval, trap->htval, trap->htinst);
-    vm_end(vcpu->vm, EXIT_VM_ENDED);
 }
 
 // The `catch` block. Each case handles one kind of exit and returns how far
@@ -396,6 +420,9 @@ static void handle_trap(struct vcpu *vcpu) {
         break;
     case SCAUSE_INTERRUPT | IRQ_S_TIMER:
         vcpu->pc += handle_timer_interrupt(vcpu);
+        break;
+    case SCAUSE_INTERRUPT | IRQ_S_EXT:
+        vcpu->pc += handle_external_interrupt(vcpu);
         break;
     default:
         end_vm_on_unexpected_trap(vcpu, &trap);
@@ -455,7 +482,6 @@ static void set_guest_timer(struct vm *vm, unsigned long when) {
 // only (handle_sbi_call leaves a1 alone).
 static struct sbiret sbi_legacy(struct vcpu *vcpu, unsigned long fid,
                                 unsigned long *a) {
-    (void)fid;
     switch (a[7]) {
     case SBI_EXT_LEGACY_SET_TIMER:
         set_guest_timer(vcpu->vm, a[0]);
@@ -463,17 +489,18 @@ static struct sbiret sbi_legacy(struct vcpu *vcpu, unsigned long fid,
     case SBI_EXT_LEGACY_PUTCHAR:
         putchar((char)a[0]);
         return SBI_OK(0);
-    case SBI_EXT_LEGACY_GETCHAR:
-        return SBI_ERROR(host_getchar());
+    case SBI_EXT_LEGACY_GETCHAR: { // a0 = the byte, or -1
+        int ch = host_getchar();
+        plic_update(vcpu->vm); // the UART's "data ready" may have dropped
+        return SBI_ERROR(ch);
+    }
     default: // SBI_EXT_LEGACY_SHUTDOWN
-        printf("hv1k: guest shut down (legacy SBI shutdown)\n");
-        vm_end(vcpu->vm, EXIT_SHUTDOWN);
+        vm_end(vcpu->vm, EXIT_SHUTDOWN, "guest shut down (legacy SBI shutdown)");
     }
 }
 
 static struct sbiret sbi_base(struct vcpu *vcpu, unsigned long fid,
                               unsigned long *a) {
-    (void)vcpu;
     switch (fid) {
     case SBI_BASE_GET_SPEC_VERSION:
         return SBI_OK(2UL << 24); // major 2, minor 0
@@ -505,7 +532,6 @@ static struct sbiret sbi_time(struct vcpu *vcpu, unsigned long fid,
 // IPI is a VS-level software interrupt. The guest clears it (sip.SSIP).
 static struct sbiret sbi_ipi(struct vcpu *vcpu, unsigned long fid,
                              unsigned long *a) {
-    (void)vcpu;
     int harts = hart_mask_check(a[0], a[1]);
     if (fid != 0)
         return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
@@ -521,7 +547,6 @@ static struct sbiret sbi_ipi(struct vcpu *vcpu, unsigned long fid,
 // guests of their own, which hv1k does not offer (no H in the device tree).
 static struct sbiret sbi_rfence(struct vcpu *vcpu, unsigned long fid,
                                 unsigned long *a) {
-    (void)vcpu;
     int harts = hart_mask_check(a[0], a[1]);
     if (fid > SBI_RFENCE_SFENCE_VMA_ASID)
         return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
@@ -537,7 +562,6 @@ static struct sbiret sbi_rfence(struct vcpu *vcpu, unsigned long fid,
 // HSM: hart 0 is the only hart, and it is running.
 static struct sbiret sbi_hsm(struct vcpu *vcpu, unsigned long fid,
                              unsigned long *a) {
-    (void)vcpu;
     switch (fid) {
     case SBI_HSM_HART_START: // (hartid, start_addr, opaque)
         return SBI_ERROR(a[0] == 0 ? SBI_ERR_ALREADY_AVAILABLE
@@ -563,14 +587,11 @@ static struct sbiret sbi_srst(struct vcpu *vcpu, unsigned long fid,
     if (type > SBI_SRST_WARM_REBOOT ||
         (reason > SBI_SRST_SYSTEM_FAILURE && reason < 0xE0000000))
         return SBI_ERROR(SBI_ERR_INVALID_PARAM);
-    if (type != SBI_SRST_SHUTDOWN) {
-        printf("hv1k: guest asked for a reboot\n");
-        vm_end(vcpu->vm, EXIT_REBOOT);
-    }
-    printf("hv1k: guest shut down (%s)\n",
-           reason == SBI_SRST_NO_REASON ? "no reason" : "system failure");
-    vm_end(vcpu->vm, reason == SBI_SRST_NO_REASON ? EXIT_SHUTDOWN
-                                                  : EXIT_GUEST_FAILURE);
+    if (type != SBI_SRST_SHUTDOWN)
+        vm_end(vcpu->vm, EXIT_REBOOT, "guest asked for a reboot");
+    if (reason == SBI_SRST_NO_REASON)
+        vm_end(vcpu->vm, EXIT_SHUTDOWN, "guest shut down (no reason)");
+    vm_end(vcpu->vm, EXIT_GUEST_FAILURE, "guest shut down (system failure)");
 }
 
 // DBCN, the debug console: write(num_bytes, base_lo, base_hi),
@@ -594,6 +615,7 @@ static struct sbiret sbi_dbcn(struct vcpu *vcpu, unsigned long fid,
     else // read what has been typed, without waiting
         for (int ch; n < a[0] && (ch = host_getchar()) >= 0; n++)
             buf[n] = (uint8_t)ch;
+    plic_update(vcpu->vm); // the UART's "data ready" may have dropped
     return SBI_OK(n);
 }
 
@@ -666,72 +688,123 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
 //    the emulated device, and resumes the guest after it.
 // ============================================================================
 
-// The emulated 16550 UART. Output goes to the real console; input is what the
-// host console has ready. IER, LCR, MCR, SCR and the divisor latch keep what
-// the driver writes; no interrupts are raised (IIR: none pending).
-#define FCR_FIFO_ENABLE 0x01
-#define IIR_NO_INTERRUPT 0x01
+// The emulated 16550 UART. Output goes to the real console at once, so the
+// transmitter is always empty. Input is what the host console has: a byte
+// waits in the real UART until the guest reads it. Interrupts follow the
+// 16550's rules: "data ready" while input waits and IER.ERBFI is set; "THR
+// empty" after a THR write or when IER.ETBEI is set, until IIR reports it or
+// THR is written again.
+#define IIR_NONE 0x01 // no interrupt pending
+#define IIR_THRE 0x02
+#define IIR_RX 0x04
 #define IIR_FIFOS_ENABLED 0xc0
+#define FCR_FIFO_ENABLE 0x01
 #define MSR_CTS 0x10 // clear to send, data set ready and carrier detect:
 #define MSR_DSR 0x20 // "a cable is plugged in"
 #define MSR_DCD 0x80
 
+// What the UART signals now, as IIR's low bits; not IIR_NONE means its
+// interrupt line (PLIC source UART_IRQ) is raised.
+static int uart_interrupt(struct vm *vm) {
+    struct uart16550 *u = &vm->uart;
+    if (u->reg[UART_IER] & IER_RX && host_input_ready())
+        return IIR_RX;
+    if (u->reg[UART_IER] & IER_THRE && u->thr_empty_irq)
+        return IIR_THRE;
+    return IIR_NONE;
+}
+
 static unsigned long uart_read(struct vm *vm, unsigned long offset) {
     struct uart16550 *u = &vm->uart;
-    int dlab = u->lcr & LCR_DLAB, ch;
+    int ch, iir;
+    if (u->reg[UART_LCR] & LCR_DLAB && offset <= UART_IER)
+        return offset == UART_RBR ? u->dll : u->dlm;
     switch (offset) {
     case UART_RBR:
-        return dlab ? u->dll : (ch = host_getchar()) < 0 ? 0 : ch;
-    case UART_IER:
-        return dlab ? u->dlm : u->ier;
-    case UART_IIR:
-        return IIR_NO_INTERRUPT |
-               (u->fcr & FCR_FIFO_ENABLE ? IIR_FIFOS_ENABLED : 0);
-    case UART_LCR:
-        return u->lcr;
-    case UART_MCR:
-        return u->mcr;
-    case UART_LSR: // the transmitter is always ready
+        return (ch = host_getchar()) < 0 ? 0 : ch;
+    case UART_IIR: // reporting "THR empty" clears it
+        if ((iir = uart_interrupt(vm)) == IIR_THRE)
+            u->thr_empty_irq = 0;
+        return iir | (u->reg[UART_IIR] & FCR_FIFO_ENABLE ? IIR_FIFOS_ENABLED : 0);
+    case UART_LSR:
         return LSR_THRE | LSR_TEMT | (host_input_ready() ? LSR_DR : 0);
     case UART_MSR:
         return MSR_CTS | MSR_DSR | MSR_DCD;
-    case UART_SCR:
-        return u->scr;
-    default:
-        return 0;
+    default: // IER, LCR, MCR, SCR: what the driver wrote
+        return offset < 8 ? u->reg[offset] : 0;
     }
 }
 
 static void uart_write(struct vm *vm, unsigned long offset, unsigned long value) {
     struct uart16550 *u = &vm->uart;
-    int dlab = u->lcr & LCR_DLAB;
-    uint8_t byte = (uint8_t)value;
-    switch (offset) {
-    case UART_RBR: // THR, or the divisor latch's low byte
-        if (dlab)
-            u->dll = byte;
-        else
-            putchar((char)byte);
-        break;
-    case UART_IER:
-        if (dlab)
-            u->dlm = byte;
-        else
-            u->ier = byte & 0x0f;
-        break;
-    case UART_IIR: // FCR when written
-        u->fcr = byte;
-        break;
-    case UART_LCR:
-        u->lcr = byte;
-        break;
-    case UART_MCR:
-        u->mcr = byte;
-        break;
-    case UART_SCR:
-        u->scr = byte;
-        break;
-    } // LSR and MSR are read-only
+    if (u->reg[UART_LCR] & LCR_DLAB && offset <= UART_IER) {
+        *(offset == UART_RBR ? &u->dll : &u->dlm) = (uint8_t)value;
+    } else if (offset == UART_RBR) { // THR: sent at once, so empty again
+        putchar((char)value);
+        u->thr_empty_irq = 1;
+    } else if (offset < 8) { // IIR's offset holds FCR; LSR/MSR read computed
+        u->reg[offset] = (uint8_t)(offset == UART_IER ? value & 0x0f : value);
+        if (offset == UART_IER && value & IER_THRE)
+            u->thr_empty_irq = 1;
+    }
+}
+
+// The emulated PLIC, modelled on QEMU virt's with just what Linux's
+// sifive,plic-1.0.0 driver uses: source priorities, pending bits, and for
+// context 1 (hart 0's S-mode) the enables, threshold and claim/complete.
+// Its one source is the UART. Raising hvip.VSEIP is the other half of the
+// try/catch picture: an interrupt is the hypervisor's `throw` into the
+// guest, caught by the guest's own trap handler.
+static uint32_t plic_pending(struct vm *vm) { // raised lines not yet claimed
+    uint32_t lines = uart_interrupt(vm) != IIR_NONE ? 1u << UART_IRQ : 0;
+    return lines & ~vm->plic.claimed;
+}
+
+// The pending, enabled source of highest priority above the threshold, or 0.
+static uint32_t plic_best_source(struct vm *vm) {
+    struct plic *p = &vm->plic;
+    uint32_t ready = plic_pending(vm) & p->enable, best = 0;
+    for (uint32_t src = 1; src < PLIC_SOURCES; src++)
+        if (ready >> src & 1 && p->priority[src] > p->threshold &&
+            p->priority[src] > p->priority[best])
+            best = src;
+    return best;
+}
+
+// Raises or lowers the guest's external interrupt (hvip.VSEIP) to match.
+static void plic_update(struct vm *vm) {
+    unsigned long hvip = READ_CSR(hvip) & ~(1UL << IRQ_VS_EXT);
+    WRITE_CSR(hvip, hvip | (plic_best_source(vm) ? 1UL << IRQ_VS_EXT : 0));
+}
+
+static unsigned long plic_read(struct vm *vm, unsigned long offset) {
+    struct plic *p = &vm->plic;
+    uint32_t src;
+    if (offset < 4 * PLIC_SOURCES)
+        return p->priority[offset / 4];
+    if (offset == PLIC_PENDING)
+        return plic_pending(vm);
+    if (offset == PLIC_ENABLE_CTX1)
+        return p->enable;
+    if (offset == PLIC_THRESHOLD_CTX1)
+        return p->threshold;
+    if (offset != PLIC_CLAIM_CTX1)
+        return 0;
+    if ((src = plic_best_source(vm))) // claimed until completed
+        p->claimed |= 1u << src;
+    return src;
+}
+
+static void plic_write(struct vm *vm, unsigned long offset, unsigned long value) {
+    struct plic *p = &vm->plic;
+    if (offset < 4 * PLIC_SOURCES)
+        p->priority[offset / 4] = value & 7;
+    else if (offset == PLIC_ENABLE_CTX1)
+        p->enable = (uint32_t)value & ~1u; // there is no source 0
+    else if (offset == PLIC_THRESHOLD_CTX1)
+        p->threshold = value & 7;
+    else if (offset == PLIC_CLAIM_CTX1 && value < PLIC_SOURCES)
+        p->claimed &= ~(1u << value);
 }
 
 // The devices a VM has, at their guest physical addresses.
@@ -741,6 +814,7 @@ static const struct device {
     void (*write)(struct vm *vm, unsigned long offset, unsigned long value);
 } devices[] = {
     {UART_BASE, UART_SIZE, uart_read, uart_write},
+    {PLIC_BASE, PLIC_SIZE, plic_read, plic_write},
 };
 
 static const struct device *find_device(unsigned long gpa) {
@@ -859,23 +933,19 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
     vm->exits.mmio++;
     // The guest's own page-table walk read or wrote this GPA: htinst holds a
     // pseudo-instruction (bits 1:0 = 00, e.g. 0x3000). Never emulate that.
-    if (trap->htinst && (trap->htinst & 3) == 0) {
-        printf("hv1k: guest page-table walk touched GPA 0x%lx (not RAM), "
-               "sepc 0x%lx, htinst 0x%lx\n", gpa, vcpu->pc, trap->htinst);
-        vm_end(vm, EXIT_VM_ENDED);
-    }
-    if (!dev || trap->scause == SCAUSE_INSN_GUEST_PAGE_FAULT) {
-        printf("hv1k: guest-page fault: %s at GPA 0x%lx (no RAM%s), "
-               "sepc 0x%lx\n", access, gpa, dev ? "" : " or device", vcpu->pc);
-        vm_end(vm, EXIT_VM_ENDED);
-    }
+    if (trap->htinst && (trap->htinst & 3) == 0)
+        vm_end(vm, EXIT_VM_ENDED, "guest page-table walk touched GPA 0x%lx "
+               "(not RAM), sepc 0x%lx, htinst 0x%lx", gpa, vcpu->pc, trap->htinst);
+    if (!dev || trap->scause == SCAUSE_INSN_GUEST_PAGE_FAULT)
+        vm_end(vm, EXIT_VM_ENDED, "guest-page fault: %s at GPA 0x%lx (no RAM%s), "
+               "sepc 0x%lx", access, gpa, dev ? "" : " or device", vcpu->pc);
     int length = decode_mmio_insn(vcpu, trap->htinst, &acc);
-    if (!length || acc.is_store != (trap->scause == SCAUSE_STORE_GUEST_PAGE_FAULT)) {
-        printf("hv1k: cannot emulate the %s at GPA 0x%lx: instruction at sepc "
-               "0x%lx is not a plain load/store\n", access, gpa, vcpu->pc);
-        vm_end(vm, EXIT_VM_ENDED);
-    }
+    if (!length || acc.is_store != (trap->scause == SCAUSE_STORE_GUEST_PAGE_FAULT))
+        vm_end(vm, EXIT_VM_ENDED, "cannot emulate the %s at GPA 0x%lx: the "
+               "instruction at sepc 0x%lx is not a plain load or store",
+               access, gpa, vcpu->pc);
     emulate_mmio(vcpu, dev, gpa - dev->base, &acc);
+    plic_update(vm); // the access may have raised or lowered a line
     return (unsigned long)length;
 }
 
@@ -921,6 +991,19 @@ static unsigned long handle_timer_interrupt(struct vcpu *vcpu) {
     return 0;
 }
 
+// The host console has input (the real PLIC says so). Silence the real
+// UART's receive interrupt until the guest has read what waits (host_getchar
+// re-arms it), and let the emulated UART and PLIC tell the guest.
+static unsigned long handle_external_interrupt(struct vcpu *vcpu) {
+    volatile uint32_t *claim = (uint32_t *)(PLIC_BASE + PLIC_CLAIM_CTX1);
+    uint32_t source = *claim;
+    vcpu->vm->exits.irq++;
+    host_uart[UART_IER] = 0;
+    *claim = source; // complete
+    plic_update(vcpu->vm);
+    return 0;
+}
+
 // ============================================================================
 // 10. Boot, the whole story: check the CPU, create the VM, reset its vCPU,
 //     and run it.
@@ -938,6 +1021,7 @@ __attribute__((noreturn)) void hypervisor_main(void) {
                "-cpu rv64,h=true\n");
         power_off(EXIT_NO_H);
     }
+    host_console_irq_init();
     const struct boot_info *info = (const struct boot_info *)BOOT_INFO_HPA;
     struct vm *vm = &the_vm;
     vm_create(vm, info);

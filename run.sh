@@ -22,7 +22,7 @@ QEMU=${QEMU:-qemu-system-riscv64}
 BIOS=${BIOS:-default}
 CFLAGS="--target=riscv64-unknown-elf -mabi=lp64 -mcmodel=medany -mno-relax
     -ffreestanding -nostdlib -fno-stack-protector -fuse-ld=lld
-    -std=gnu11 -O2 -g -Wall -Wextra -Werror"
+    -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter"
 
 # A value #defined in common.h, so the numbers live in one place.
 from_common_h() {
@@ -268,10 +268,23 @@ write_dts() {
         compatible = "simple-bus";
         ranges;
 
+        plic: interrupt-controller@c000000 {
+            compatible = "sifive,plic-1.0.0", "riscv,plic0";
+            reg = <0x0 0xc000000 0x0 0x400000>;
+            /* context 0: hart 0's M-mode (none in a VM); 1: its S-mode */
+            interrupts-extended = <&cpu0_intc 0xffffffff &cpu0_intc 9>;
+            interrupt-controller;
+            #interrupt-cells = <1>;
+            #address-cells = <0>;
+            riscv,ndev = <31>;
+        };
+
         serial@10000000 {
             compatible = "ns16550a";
             reg = <0x0 0x10000000 0x0 0x100>;
             clock-frequency = <3686400>;
+            interrupt-parent = <&plic>;
+            interrupts = <10>;
         };
     };
 };
@@ -316,13 +329,17 @@ fi
 [ "$build_only" = 0 ] || exit 0
 place_image "$file"
 
-# Guest RAM from the top: the device tree in the last 64 KiB, the initrd
-# page-aligned after the image, and everything below the device tree.
+# Guest RAM: the device tree in the last 64 KiB, the image and the initrd
+# below it.
 ram_end=$((GUEST_RAM_BASE + mem))
 dtb_gpa=$((ram_end - (64 << 10)))
 limit=$dtb_gpa
 if [ -n "$initrd" ]; then
-    initrd_gpa=$(align_up "$image_end" 4096)
+    # Where QEMU's own loader puts it: far enough above the kernel for what
+    # Linux reserves past image_size early on (half of RAM, at most 128 MiB
+    # in), and never below the image's end.
+    initrd_gpa=$((GUEST_RAM_BASE + (mem / 2 < (128 << 20) ? mem / 2 : 128 << 20)))
+    ((initrd_gpa >= image_end)) || initrd_gpa=$(align_up "$image_end" $((2 << 20)))
     initrd_end=$((initrd_gpa + $(file_size "$initrd")))
     image_end=$initrd_end
 fi
