@@ -288,7 +288,9 @@ static void vcpu_reset(struct vcpu *vcpu, const struct boot_info *info) {
     WRITE_CSR(vstval, 0);
     WRITE_CSR(vsscratch, 0);
     WRITE_CSR(hvip, 0);
-    if (vm->sstc) // with STCE, time >= vstimecmp means "timer pending"
+    // QEMU resets vstimecmp to 0, and QEMU 10 raises the guest's timer
+    // interrupt from it even with henvcfg.STCE clear: park it at "never".
+    if (cpu_has_sstc())
         WRITE_CSR(vstimecmp, -1UL);
     WRITE_CSR(hgatp, HGATP_MODE_SV39X4 | vm->vmid << HGATP_VMID_SHIFT |
                          (unsigned long)vm->gstage_root >> 12);
@@ -628,6 +630,13 @@ static const struct {
     const char *name, *content;
 } hv1k_files[] = {{"emoji.txt", "\xf0\x9f\x8d\x8e"}}; // U+1F34E, red apple
 
+static unsigned long string_length(const char *s) {
+    unsigned long n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
 static struct sbiret sbi_hv1k(struct vcpu *vcpu, unsigned long fid,
                               unsigned long *a) {
     const uint8_t *name = guest_ram(vcpu->vm, a[0], a[1]);
@@ -638,13 +647,13 @@ static struct sbiret sbi_hv1k(struct vcpu *vcpu, unsigned long fid,
         return SBI_ERROR(SBI_ERR_INVALID_ADDRESS);
     for (size_t i = 0; i < sizeof hv1k_files / sizeof hv1k_files[0]; i++) {
         const char *file = hv1k_files[i].name, *content = hv1k_files[i].content;
-        unsigned long n = 0, size = 0;
+        unsigned long n = 0, size = string_length(content);
+        if (string_length(file) != a[1])
+            continue;
         while (n < a[1] && file[n] == name[n])
             n++;
-        if (n != a[1] || file[n] != '\0')
+        if (n < a[1])
             continue;
-        while (content[size])
-            size++;
         n = size < a[3] ? size : a[3];
         memcpy(buf, content, n);
         return SBI_OK(n);
@@ -933,9 +942,12 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
     vm->exits.mmio++;
     // The guest's own page-table walk read or wrote this GPA: htinst holds a
     // pseudo-instruction (bits 1:0 = 00, e.g. 0x3000). Never emulate that.
+    // (stval then holds the virtual address being translated, so the GPA is
+    // htval << 2 alone: page-table entries are aligned.)
     if (trap->htinst && (trap->htinst & 3) == 0)
         vm_end(vm, EXIT_VM_ENDED, "guest page-table walk touched GPA 0x%lx "
-               "(not RAM), sepc 0x%lx, htinst 0x%lx", gpa, vcpu->pc, trap->htinst);
+               "(not RAM), sepc 0x%lx, htinst 0x%lx", trap->htval << 2,
+               vcpu->pc, trap->htinst);
     if (!dev || trap->scause == SCAUSE_INSN_GUEST_PAGE_FAULT)
         vm_end(vm, EXIT_VM_ENDED, "guest-page fault: %s at GPA 0x%lx (no RAM%s), "
                "sepc 0x%lx", access, gpa, dev ? "" : " or device", vcpu->pc);

@@ -107,18 +107,21 @@ check_tools() {
 }
 
 # ---- Building ----
+# Each build writes a private file and renames it into build/, so runs at
+# the same time never see each other's half-written files.
 build_hypervisor() {
-    mkdir -p "$build"
     # shellcheck disable=SC2086
     $CC $CFLAGS -march=rv64imac -Wl,-T"$top/linker.ld" \
-        -Wl,-Map="$build/hypervisor.map" -o "$build/hypervisor.elf" \
+        -Wl,-Map="$build/hypervisor.map" -o "$run_dir/hypervisor.elf" \
         "$top/hypervisor.c"
+    mv -f "$run_dir/hypervisor.elf" "$build/hypervisor.elf"
 }
 
 build_guest() { # build_guest OUTPUT.elf SOURCE.c
     # shellcheck disable=SC2086
-    $CC $CFLAGS -march=rv64gc -Wl,-T"$top/guest/guest.ld" -o "$1" \
-        "$top/guest/start.S" "$2"
+    $CC $CFLAGS -march=rv64gc -Wl,-T"$top/guest/guest.ld" \
+        -o "$run_dir/guest.elf" "$top/guest/start.S" "$2"
+    mv -f "$run_dir/guest.elf" "$1"
 }
 
 # ---- Sizes and numbers ----
@@ -162,7 +165,7 @@ place_elf() {
         fi
     done <<<"$segments"
     [ -n "$entry_phys" ] || die "$f: entry point $entry is in no loadable segment"
-    image_bin=$build/guest.bin
+    image_bin=$run_dir/guest.bin
     : >"$image_bin"
     while read -r type off vaddr paddr filesz memsz rest; do
         dd if="$f" of="$image_bin" bs=64K iflag=skip_bytes,count_bytes \
@@ -321,6 +324,9 @@ fi
 [ -z "$initrd" ] || [ -f "$initrd" ] || die "$initrd: no such file"
 
 check_tools
+mkdir -p "$build"
+run_dir=$(mktemp -d "$build/run.XXXXXX") # this run's own files
+trap 'rm -rf "$run_dir"' EXIT
 build_hypervisor
 if [ -z "$file" ]; then
     build_guest "$build/demo.elf" "$top/guest/demo.c"
@@ -329,25 +335,23 @@ fi
 [ "$build_only" = 0 ] || exit 0
 place_image "$file"
 
-# Guest RAM: the device tree in the last 64 KiB, the image and the initrd
-# below it.
+# Guest RAM: the device tree in its last 64 KiB, the initrd just below it
+# (out of the way of the kernel and of the large free area Linux wants for
+# its CMA pool), and the image from its load address up.
 ram_end=$((GUEST_RAM_BASE + mem))
 dtb_gpa=$((ram_end - (64 << 10)))
 limit=$dtb_gpa
 if [ -n "$initrd" ]; then
-    # Where QEMU's own loader puts it: far enough above the kernel for what
-    # Linux reserves past image_size early on (half of RAM, at most 128 MiB
-    # in), and never below the image's end.
-    initrd_gpa=$((GUEST_RAM_BASE + (mem / 2 < (128 << 20) ? mem / 2 : 128 << 20)))
-    ((initrd_gpa >= image_end)) || initrd_gpa=$(align_up "$image_end" $((2 << 20)))
+    initrd_gpa=$(((dtb_gpa - $(file_size "$initrd")) / 4096 * 4096))
     initrd_end=$((initrd_gpa + $(file_size "$initrd")))
-    image_end=$initrd_end
+    limit=$initrd_gpa
 fi
 if ((load_gpa < GUEST_RAM_BASE || image_end > limit)); then
-    die "$file does not fit in guest RAM: it needs $(hex "$load_gpa")-$(hex "$image_end"), RAM is $(hex "$GUEST_RAM_BASE")-$(hex "$limit") (try a larger --mem)"
+    die "$file does not fit in guest RAM: it needs $(hex "$load_gpa")-$(hex "$image_end"), there is room for $(hex "$GUEST_RAM_BASE")-$(hex "$limit") (try a larger --mem)"
 fi
-write_dts >"$build/vm.dts"
-"$DTC" -q -I dts -O dtb -o "$build/vm.dtb" "$build/vm.dts"
+write_dts >"$run_dir/vm.dts"
+"$DTC" -q -I dts -O dtb -o "$run_dir/vm.dtb" "$run_dir/vm.dts"
+cp "$run_dir/vm.dts" "$build/vm.dts" # the last VM's device tree, to read
 
 # Host RAM: OpenSBI, hv1k and its page tables below GUEST_RAM_HPA, then guest
 # RAM, then 2 MiB where QEMU puts the host's own device tree.
@@ -359,7 +363,7 @@ boot_info() { # boot_info INDEX VALUE: one u64 of struct boot_info
 qemu_args=(-machine virt -cpu "$cpu" -smp 1 -m "${host_mem_mib}M" -nographic
     -bios "$BIOS" -kernel "$build/hypervisor.elf"
     -device "loader,file=$image_bin,addr=$(hpa "$load_gpa"),force-raw=on"
-    -device "loader,file=$build/vm.dtb,addr=$(hpa "$dtb_gpa"),force-raw=on")
+    -device "loader,file=$run_dir/vm.dtb,addr=$(hpa "$dtb_gpa"),force-raw=on")
 [ -z "$initrd" ] || qemu_args+=(-device "loader,file=$initrd,addr=$(hpa "$initrd_gpa"),force-raw=on")
 # shellcheck disable=SC2207
 qemu_args+=($(boot_info 0 "$BOOT_INFO_MAGIC") $(boot_info 1 "$mem")

@@ -104,6 +104,97 @@ check demo 10 "$OK" "" "" \
 check no_h_extension 5 "$NO_H" "--cpu rv64,h=false" "" \
     "hv1k: this CPU has no H extension"
 
+# ---- SBI ----
+check sbi_base 5 "$OK" "tests/guests/sbi_base.c" "" \
+    "ok: get_spec_version is 2.0 (0x2000000)" "ok: get_impl_id is HV1K_SBI_IMPL_ID" \
+    "ok: probe SBI_EXT_HV1K -> 1" "ok: probe PMU -> 0" \
+    "ok: an unknown EID (0x12345678) -> SBI_ERR_NOT_SUPPORTED (-2)" \
+    "base: still running after the unknown EID" "base: done" "!FAIL"
+check sbi_srst 5 "$GUEST_FAILURE" "tests/guests/sbi_srst.c" "" \
+    "ok: system_reset(reserved type 3) -> SBI_ERR_INVALID_PARAM" \
+    "ok: system_reset(SHUTDOWN, reserved reason 2) -> SBI_ERR_INVALID_PARAM" \
+    "ok: an unknown SRST function (FID 1) -> SBI_ERR_NOT_SUPPORTED" \
+    "srst: asking for system_reset(shutdown, system failure)" \
+    "hv1k: guest shut down (system failure)" "!FAIL"
+check sbi_hart 5 "$OK" "tests/guests/sbi_hart.c" "" \
+    "ok: hart_get_status(0) -> STARTED (0)" "ok: hart_start(0) -> SBI_ERR_ALREADY_AVAILABLE" \
+    "ok: send_ipi to itself: the handler ran exactly once" \
+    "ok: send_ipi to all harts: the handler ran exactly once" \
+    "ok: send_ipi(mask 2, base 0): hart 1 -> SBI_ERR_INVALID_PARAM" \
+    "ok: remote_sfence_vma(mask 1, base 0, 0, -1) -> 0" \
+    "ok: remote_hfence_gvma (FID 4) -> SBI_ERR_NOT_SUPPORTED" "hart: done" "!FAIL"
+check sbi_dbcn 5 "$OK" "tests/guests/sbi_dbcn.c" "" \
+    "dbcn: hello from one DBCN write" "ok: write of a buffer in RAM -> (0, its length)" \
+    "RAM-END" "ok: write of 64 bytes from 8 before the end of RAM -> SBI_ERR_INVALID_PARAM" \
+    "dbcn: still running after the refused writes" "dbcn: hello from write_byte" \
+    "ok: read with nothing typed -> (0, 0)" "dbcn: done" "!LEAKED!" "!FAIL"
+check sbi_legacy 5 "$OK" "tests/guests/sbi_legacy.c" "" \
+    "legacy: hello through console_putchar" "ok: console_putchar preserves a1-a7" \
+    "ok: console_getchar with nothing typed returns -1" \
+    "ok: set_timer: one timer interrupt arrived" \
+    "hv1k: guest shut down (legacy SBI shutdown)" "!FAIL"
+check sbi_legacy_no_sstc 2 "$OK" "tests/guests/sbi_legacy.c --no-sstc" "" \
+    "ok: set_timer: one timer interrupt arrived" \
+    "hv1k: guest shut down (legacy SBI shutdown)" "!FAIL"
+check hypercall 5 "$OK" "tests/guests/hypercall.c" "" \
+    "ok: the 4 bytes are F0 9F 8D 8E" "hypercall: emoji.txt is 🍎" \
+    "ok: a 2-byte buffer gets F0 9F and the byte after it is untouched" \
+    "a prefix -> SBI_ERR_INVALID_PARAM" \
+    "ok: a buffer wrapping around (0xFFFFFFFFFFFFFFF0, 0x20) -> SBI_ERR_INVALID_ADDRESS" \
+    "ok: a name below RAM (0x70000000) -> SBI_ERR_INVALID_ADDRESS" \
+    "ok: an unknown hv1k function (FID 1) -> SBI_ERR_NOT_SUPPORTED" "hypercall: done" "!FAIL"
+
+# ---- Timers, console input, floating point, the guest's own traps ----
+check timer_sstc 5 "$OK" "tests/guests/timer_sstc.c" "" \
+    "ok: three timer interrupts through stimecmp" \
+    "ok: no timer interrupt came earlier than asked" \
+    "hv1k: vm exits: sbi" "mmio 0, timer 0, irq 0, virtual-insn 0" "!FAIL"
+check timer_sbi 5 "$OK" "tests/guests/timer_sbi.c" "" \
+    "ok: three timer interrupts through set_timer" \
+    "ok: set_timer(-1) cleared the pending timer interrupt (none taken)" \
+    "hv1k: vm exits: sbi" "mmio 0, timer 0, irq 0" "!FAIL"
+check timer_sbi_no_sstc 5 "$OK" "tests/guests/timer_sbi.c --no-sstc" "" \
+    "timer sbi" "ok: three timer interrupts through set_timer" \
+    "ok: set_timer(-1) cleared the pending timer interrupt (none taken)" \
+    "hv1k: vm exits: sbi" "mmio 0, timer 5, irq 0" "!FAIL"
+# OpenSBI drops the byte waiting in the UART when it sets it up, so the
+# input starts with '#'s that the guest skips.
+check console_input 5 "$OK" "tests/guests/console_input.c" "##abc\nxyz\n12" \
+    "read through the UART: \"abc\\n\"" \
+    "read through legacy console_getchar: \"xyz\\n\"" \
+    "read through DBCN read: \"12\"" "ok: afterwards DBCN read copies 0 bytes" \
+    "hv1k: guest shut down (no reason)" "!FAIL"
+check fpu 5 "$OK" "tests/guests/fpu.c" "" \
+    "ok: double: (1.5 * 2.25 + 1/3) / sqrt(2) is bit-exact" \
+    "ok: fcsr: 1/0 sets DZ" \
+    "ok: f0-f31 are unchanged after an SBI call and an MMIO exit" \
+    "ok: after FP use sstatus.FS is Dirty" "fpu: done" "!FAIL"
+check traps 5 "$OK" "tests/guests/traps.c" "" \
+    "ok: csrw cycle: illegal instruction, sepc and stval = its bits" \
+    "ok: csrr hstatus: illegal instruction, sepc and stval = its bits" \
+    "ok: ebreak: breakpoint, sepc at it, stval 0 or its address" \
+    "traps: done" "virtual-insn 1" "!FAIL"
+
+# ---- MMIO and guest faults ----
+check uart_widths 10 "$OK" "tests/guests/uart_widths.c" "" "widths: ABCD" \
+    "ok: lb of SCR 0x80 gives -128" "ok: ld of SCR 0x80 gives 0x80" \
+    "ok: LSR reads 0x60" "ok: IER keeps only its low 4 bits" \
+    "ok: lb x0, 5(t0) runs on and changes nothing" "compressed: EFGH" \
+    "ok: c.sdsp then c.ldsp of DLL gives 0x03" "uart_widths: done" \
+    "hv1k: guest shut down (no reason)" "!FAIL"
+check mmio_paging 10 "$OK" "tests/guests/mmio_paging.c" "" "paged: sw+c.sw" \
+    "ok: the MMIO code ran at its alias virtual address" \
+    "ok: LSR through UART_VA reads 0x60" "hv1k: guest shut down (no reason)" "!FAIL"
+check ptw_uart 5 "$VM_ENDED" "tests/guests/ptw_uart.c" "" \
+    "hv1k: guest page-table walk touched GPA 0x10000010 (not RAM)" \
+    "hv1k: vm exits:" "!ok: survived"
+check unmapped_store 5 "$VM_ENDED" "tests/guests/unmapped_store.c" "" \
+    "hv1k: guest-page fault: store at GPA 0x40000000 (no RAM or device), sepc 0x" \
+    "hv1k: vm exits:" "!ok: survived"
+check unmapped_fetch 5 "$VM_ENDED" "tests/guests/unmapped_fetch.c" "" \
+    "hv1k: guest-page fault: fetch at GPA 0x50000000 (no RAM or device), sepc 0x50000000" \
+    "hv1k: vm exits:" "!ok: survived"
+
 # ---- Guests from elsewhere, and bad usage ----
 check raw_binary 5 "$OK" "build/tests/raw_uart.bin" "" \
     "raw: running at 0x0000000080000000" "hv1k: guest shut down (no reason)"
