@@ -212,6 +212,19 @@ check bad_load_addr 2 "$USAGE" "build/tests/raw_uart.bin --load-addr 0x70000000"
     "does not fit in guest RAM"
 check bad_option 2 "$USAGE" "--mem 12X" "" "bad size '12X'"
 
+# ---- The line budget: hypervisor.c + common.h, 1,000 lines of code ----
+if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" line_budget "* ]]; then
+    lines=$("$top/tests/count-lines.sh")
+    max_points=$((max_points + 5))
+    if [ "$lines" -le 1000 ]; then
+        passed=$((passed + 1)) points=$((points + 5))
+        printf 'PASS  %-22s %2d pts  (%d lines of code)\n' line_budget 5 "$lines"
+    else
+        failed=$((failed + 1))
+        printf 'FAIL  %-22s %d lines of code, more than 1000\n' line_budget "$lines"
+    fi
+fi
+
 echo "Score: $points/$max_points"
 if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"
