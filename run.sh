@@ -2,6 +2,7 @@
 # run.sh: builds hv1k and runs a guest in it under QEMU.
 #
 #   ./run.sh                 build and run the demo guest
+#   ./run.sh --linux         boot Debian's Linux kernel to a busybox shell
 #   ./run.sh FILE [options]  run a raw binary, a Linux Image or an ELF file
 #   ./run.sh --help          all options
 #
@@ -47,6 +48,10 @@ physical addresses, started at its entry point), or a guest written in C
 like guest/demo.c (FILE.c: built with guest/start.S and guest/guest.ld).
 
 options (before or after FILE):
+  --linux            boot Debian's riscv64 kernel and a busybox initramfs
+                     (fetched into build/linux/ by guest/linux/fetch.sh the
+                     first time; default --mem 256M, --append
+                     "console=ttyS0 earlycon"); type poweroff to end it
   --mem SIZE         guest RAM, e.g. 64M (default), 128M, 1G (suffix K, M, G)
   --load-addr ADDR   guest physical load address of a raw binary
   --append "ARGS"    kernel command line (/chosen/bootargs)
@@ -296,14 +301,15 @@ EOF
 
 # ---- Options ----
 mem="" load_addr="" append="" initrd="" sstc=1 cpu="rv64,h=true"
-log=0 debug=0 build_only=0 file=""
+log=0 debug=0 build_only=0 linux=0 file="" append_set=0
 while [ $# -gt 0 ]; do
     case $1 in
     --mem) [ $# -ge 2 ] || die "--mem needs a size"; mem=$(parse_size "$2"); shift ;;
     --load-addr) [ $# -ge 2 ] || die "--load-addr needs an address"; load_addr=$2; shift ;;
-    --append) [ $# -ge 2 ] || die "--append needs an argument"; append=$2; shift ;;
+    --append) [ $# -ge 2 ] || die "--append needs an argument"; append=$2; append_set=1; shift ;;
     --initrd) [ $# -ge 2 ] || die "--initrd needs a file"; initrd=$2; shift ;;
     --no-sstc) sstc=0 ;;
+    --linux) linux=1 ;;
     --cpu) [ $# -ge 2 ] || die "--cpu needs a model"; cpu=$2; shift ;;
     --log) log=1 ;;
     --debug) debug=1 ;;
@@ -314,6 +320,11 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+if [ "$linux" = 1 ]; then
+    [ -z "$file" ] || die "--linux boots Debian's kernel: give no FILE as well"
+    mem=${mem:-$((256 << 20))}
+    [ "$append_set" = 1 ] || append="console=ttyS0 earlycon"
+fi
 mem=${mem:-$((64 << 20))}
 [ $((mem % (1 << 20))) = 0 ] || die "--mem must be a whole number of MiB"
 [ "$mem" -ge $((4 << 20)) ] && [ "$mem" -le $((8 << 30)) ] ||
@@ -321,9 +332,14 @@ mem=${mem:-$((64 << 20))}
 if [ -n "$load_addr" ]; then
     [[ $load_addr =~ ^(0x[0-9a-fA-F]+|[0-9]+)$ ]] || die "bad --load-addr '$load_addr'"
 fi
-[ -z "$initrd" ] || [ -f "$initrd" ] || die "$initrd: no such file"
-
+[ "$linux" = 0 ] || need_tool cpio cpio
 check_tools
+if [ "$linux" = 1 ]; then
+    "$top/guest/linux/fetch.sh" >/dev/null || die "could not prepare the Linux guest (see above)"
+    file=$build/linux/Image
+    initrd=${initrd:-$build/linux/initramfs.cpio.gz}
+fi
+[ -z "$initrd" ] || [ -f "$initrd" ] || die "$initrd: no such file"
 mkdir -p "$build"
 run_dir=$(mktemp -d "$build/run.XXXXXX") # this run's own files
 trap 'rm -rf "$run_dir"' EXIT

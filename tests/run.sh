@@ -21,7 +21,8 @@ only=("$@")
 # A test: its name, its points, the exit status it expects, the run.sh
 # arguments, the bytes fed to the guest's console, and the lines the output
 # must contain (a fixed string each; "!STRING" means it must NOT appear).
-# TIMEOUT (seconds, default 60) may be set in the environment of the call.
+# TIMEOUT (seconds, default 60) may be set in the environment of the call,
+# and RUNNER: a command that takes run.sh's arguments in its place.
 check() {
     local name=$1 pts=$2 want_status=$3 args=$4 input=$5
     shift 5
@@ -31,7 +32,7 @@ check() {
     max_points=$((max_points + pts))
     local log=$out/$name.log status=0 why=""
     # shellcheck disable=SC2086
-    printf '%b' "$input" | timeout "${TIMEOUT:-60}" "$top/run.sh" $args \
+    printf '%b' "$input" | timeout "${TIMEOUT:-60}" ${RUNNER:-$top/run.sh} $args \
         >"$log" 2>&1 || status=$?
     if [ "$status" = 124 ]; then
         why="timed out after ${TIMEOUT:-60} s"
@@ -194,6 +195,40 @@ check unmapped_store 5 "$VM_ENDED" "tests/guests/unmapped_store.c" "" \
 check unmapped_fetch 5 "$VM_ENDED" "tests/guests/unmapped_fetch.c" "" \
     "hv1k: guest-page fault: fetch at GPA 0x50000000 (no RAM or device), sepc 0x50000000" \
     "hv1k: vm exits:" "!ok: survived"
+
+# ---- Linux: Debian's riscv64 kernel and busybox (cached in build/linux/) ----
+linux_bad=("!Oops" "!BUG" "!WARNING:" "!stall" "!Malformed")
+linux_tests() {
+    local test_initrd="--initrd build/linux/initramfs-test.cpio.gz"
+    TIMEOUT=120 check linux_boot 10 "$OK" "--linux $test_initrd" "" \
+        "hv1k: linux userspace ok" "hv1k: guest shut down (no reason)" \
+        "timer 0, irq 0," "${linux_bad[@]}"
+    TIMEOUT=120 check linux_boot_no_sstc 10 "$OK" "--linux --no-sstc $test_initrd" "" \
+        "hv1k: linux userspace ok" "hv1k: guest shut down (no reason)" \
+        "!timer 0," "${linux_bad[@]}"
+    TIMEOUT=180 RUNNER="$top/tests/linux-session.sh shell" check linux_shell 15 "$OK" \
+        "--linux" "" "ok: echo \$((6*7)) answers 42" "ok: uname -m answers riscv64" \
+        "ok: the UART's interrupt count is above 0 and rises as one types" \
+        "ok: sleep 2 spans at least 2 s of guest uptime" \
+        "ok: sleep 2 takes 1.5-15 s of host time" \
+        "hv1k: guest shut down (no reason)" "!FAIL" "${linux_bad[@]}"
+    TIMEOUT=180 RUNNER="$top/tests/linux-session.sh reboot" check linux_reboot 5 "$OK" \
+        "--linux" "" "ok: after reboot the shell prompt appeared again" \
+        "run.sh: the guest rebooted; starting it again" \
+        "hv1k: guest shut down (no reason)" "!FAIL" "${linux_bad[@]}"
+}
+# The first run fetches the kernel and busybox; without them each Linux
+# test fails, naming the reason.
+if "$top/guest/linux/fetch.sh" >"$out/linux-fetch.log" 2>&1; then
+    linux_tests
+else
+    for name in linux_boot linux_boot_no_sstc linux_shell linux_reboot; do
+        if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" $name "* ]]; then
+            failed=$((failed + 1))
+            printf 'FAIL  %-22s could not fetch the Linux guest (see build/tests/linux-fetch.log)\n' "$name"
+        fi
+    done
+fi
 
 # ---- Guests from elsewhere, and bad usage ----
 check raw_binary 5 "$OK" "build/tests/raw_uart.bin" "" \
