@@ -206,6 +206,12 @@ linux_tests() {
     TIMEOUT=120 check linux_boot_no_sstc 10 "$OK" "--linux --no-sstc $test_initrd" "" \
         "hv1k: linux userspace ok" "hv1k: guest shut down (no reason)" \
         "!timer 0," "${linux_bad[@]}"
+    # The same kernel as any other Image: placed by its header, with an
+    # initrd and a command line of our own.
+    TIMEOUT=120 check linux_image_args 5 "$OK" \
+        "build/linux/Image $test_initrd --append console=ttyS0 --mem 256M" "" \
+        "Kernel command line: console=ttyS0" "hv1k: linux userspace ok" \
+        "hv1k: guest shut down (no reason)" "${linux_bad[@]}"
     TIMEOUT=180 RUNNER="$top/tests/linux-session.sh shell" check linux_shell 15 "$OK" \
         "--linux" "" "ok: echo \$((6*7)) answers 42" "ok: uname -m answers riscv64" \
         "ok: the UART's interrupt count is above 0 and rises as one types" \
@@ -222,7 +228,7 @@ linux_tests() {
 if "$top/guest/linux/fetch.sh" >"$out/linux-fetch.log" 2>&1; then
     linux_tests
 else
-    for name in linux_boot linux_boot_no_sstc linux_shell linux_reboot; do
+    for name in linux_boot linux_boot_no_sstc linux_image_args linux_shell linux_reboot; do
         if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" $name "* ]]; then
             failed=$((failed + 1))
             printf 'FAIL  %-22s could not fetch the Linux guest (see build/tests/linux-fetch.log)\n' "$name"
