@@ -92,11 +92,8 @@ __attribute__((noreturn)) void handle_hypervisor_fault(void) {
 // 2. Allocate: the VM, its vCPU, and a page allocator for page tables.
 // ============================================================================
 
-// A register's index in vcpu->regs (the ABI names of x2, x10..x17).
-#define REG_SP 2
+// a0's index in vcpu->regs: SBI arguments are a0-a7 (x10-x17).
 #define REG_A0 10
-#define REG_A6 16
-#define REG_A7 17
 
 struct vcpu {
     unsigned long regs[32];      // the guest's x0..x31, saved at every exit
@@ -117,7 +114,7 @@ struct uart16550 {
 
 // The emulated interrupt controller's state (context 1 only).
 struct plic {
-    uint32_t priority[32], enable, threshold, claimed;
+    uint32_t priority[PLIC_SOURCES], enable, threshold, claimed;
 };
 
 // Why the guest left, counted for the summary line at the end of the run.
