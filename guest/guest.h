@@ -55,6 +55,21 @@ static inline void check(int ok, const char *what) {
     failures += !ok;
 }
 
+// A successful SBI call: error SBI_SUCCESS and exactly `value`.
+static inline void expect_ok(struct sbiret ret, long value, const char *what) {
+    if (ret.error != SBI_SUCCESS || ret.value != value)
+        printf("  got error %ld value %ld (0x%lx), want error 0 value %ld (0x%lx)\n",
+               ret.error, ret.value, ret.value, value, value);
+    check(ret.error == SBI_SUCCESS && ret.value == value, what);
+}
+
+// A failed SBI call: exactly `error` (the spec gives its value no meaning).
+static inline void expect_error(struct sbiret ret, long error, const char *what) {
+    if (ret.error != error)
+        printf("  got error %ld, want %ld\n", ret.error, error);
+    check(ret.error == error, what);
+}
+
 extern char __bss[], __bss_end[];
 
 __attribute__((noreturn)) void start_guest(void) {

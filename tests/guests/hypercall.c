@@ -24,19 +24,6 @@
 
 static const uint8_t apple[4] = {0xF0, 0x9F, 0x8D, 0x8E}; // U+1F34E in UTF-8
 
-static void expect_ok(struct sbiret ret, long value, const char *what) {
-    if (ret.error != SBI_SUCCESS || ret.value != value)
-        printf("  got error %ld value %ld, want error 0 value %ld\n",
-               ret.error, ret.value, value);
-    check(ret.error == SBI_SUCCESS && ret.value == value, what);
-}
-
-static void expect_error(struct sbiret ret, long error, const char *what) {
-    if (ret.error != error)
-        printf("  got error %ld, want %ld\n", ret.error, error);
-    check(ret.error == error, what);
-}
-
 static struct sbiret read_file(unsigned long name, long name_len,
                                unsigned long buf, long buf_len) {
     return sbi_call(SBI_EXT_HV1K, HV1K_READ_FILE, (long)name, name_len,

@@ -19,21 +19,6 @@
 // BASE defines FIDs 0 to 6; 7 is the first one that does not exist.
 #define UNKNOWN_BASE_FID 7
 
-// A successful call: error SBI_SUCCESS and exactly `value`.
-static void expect_ok(struct sbiret ret, long value, const char *what) {
-    if (ret.error != SBI_SUCCESS || ret.value != value)
-        printf("  got error %ld value 0x%lx, want error 0 value 0x%lx\n",
-               ret.error, ret.value, value);
-    check(ret.error == SBI_SUCCESS && ret.value == value, what);
-}
-
-// A failed call: exactly `error` (the spec gives no meaning to the value).
-static void expect_error(struct sbiret ret, long error, const char *what) {
-    if (ret.error != error)
-        printf("  got error %ld, want %ld\n", ret.error, error);
-    check(ret.error == error, what);
-}
-
 static struct sbiret base_call(long fid, long arg0) {
     return sbi_call(SBI_EXT_BASE, fid, arg0, 0, 0, 0);
 }

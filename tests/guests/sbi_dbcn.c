@@ -20,19 +20,6 @@
 #define RAM_END (GUEST_RAM_BASE + (64UL << 20)) // run.sh's default --mem 64M
 #define UNKNOWN_DBCN_FID 3
 
-static void expect_ok(struct sbiret ret, long value, const char *what) {
-    if (ret.error != SBI_SUCCESS || ret.value != value)
-        printf("  got error %ld value %ld, want error 0 value %ld\n",
-               ret.error, ret.value, value);
-    check(ret.error == SBI_SUCCESS && ret.value == value, what);
-}
-
-static void expect_error(struct sbiret ret, long error, const char *what) {
-    if (ret.error != error)
-        printf("  got error %ld, want %ld\n", ret.error, error);
-    check(ret.error == error, what);
-}
-
 static long length(const char *s) {
     long n = 0;
     while (s[n])

@@ -39,19 +39,6 @@ on_trap(void) {
     soft_interrupts++;
 }
 
-static void expect_ok(struct sbiret ret, long value, const char *what) {
-    if (ret.error != SBI_SUCCESS || ret.value != value)
-        printf("  got error %ld value %ld, want error 0 value %ld\n",
-               ret.error, ret.value, value);
-    check(ret.error == SBI_SUCCESS && ret.value == value, what);
-}
-
-static void expect_error(struct sbiret ret, long error, const char *what) {
-    if (ret.error != error)
-        printf("  got error %ld, want %ld\n", ret.error, error);
-    check(ret.error == error, what);
-}
-
 // ---- HSM ----
 
 static void test_hsm(void) {

@@ -19,12 +19,6 @@
 // SRST has one function, system_reset (FID 0).
 #define UNKNOWN_SRST_FID 1
 
-static void expect_error(struct sbiret ret, long error, const char *what) {
-    if (ret.error != error)
-        printf("  got error %ld, want %ld\n", ret.error, error);
-    check(ret.error == error, what);
-}
-
 static struct sbiret system_reset(long fid, long type, long reason) {
     return sbi_call(SBI_EXT_SRST, fid, type, reason, 0, 0);
 }
