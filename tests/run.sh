@@ -252,6 +252,9 @@ check too_big 3 "$USAGE" "build/tests/too_big.bin --mem 4M" "" \
 check bad_load_addr 2 "$USAGE" "build/tests/raw_uart.bin --load-addr 0x70000000" "" \
     "does not fit in guest RAM"
 check bad_option 2 "$USAGE" "--mem 12X" "" "bad size '12X'"
+RUNNER="env HV1K_NO_INSTALL=1 CC=no-such-compiler $top/run.sh" \
+    check no_install 2 "$USAGE" "" "" "run.sh: missing tools; install them with:" \
+    "apt-get install -y clang" "!hv1k: hypervisor started"
 
 # ---- The line budget: hypervisor.c + common.h, 1,000 lines of code ----
 if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" line_budget "* ]]; then
