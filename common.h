@@ -126,7 +126,6 @@ struct boot_info {
 
 // ---- SBI (SBI spec v2.0) ----
 #define SBI_SUCCESS 0
-#define SBI_ERR_FAILED -1
 #define SBI_ERR_NOT_SUPPORTED -2
 #define SBI_ERR_INVALID_PARAM -3
 #define SBI_ERR_INVALID_ADDRESS -5
@@ -162,7 +161,6 @@ struct boot_info {
 #define SBI_RFENCE_SFENCE_VMA 1
 #define SBI_RFENCE_SFENCE_VMA_ASID 2
 #define SBI_HSM_HART_START 0
-#define SBI_HSM_HART_STOP 1
 #define SBI_HSM_HART_GET_STATUS 2
 #define SBI_HSM_STATE_STARTED 0
 #define SBI_DBCN_WRITE 0

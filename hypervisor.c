@@ -951,8 +951,8 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
     int length = decode_mmio_insn(vcpu, trap->htinst, &acc);
     if (!length || acc.is_store != (trap->scause == SCAUSE_STORE_GUEST_PAGE_FAULT))
         vm_end(vm, EXIT_VM_ENDED, "cannot emulate the %s at GPA 0x%lx: the "
-               "instruction at sepc 0x%lx is not a plain load or store",
-               access, gpa, vcpu->pc);
+               "instruction at sepc 0x%lx is unreadable or not a plain load "
+               "or store", access, gpa, vcpu->pc);
     emulate_mmio(vcpu, dev, gpa - dev->base, &acc);
     plic_update(vm); // the access may have raised or lowered a line
     return (unsigned long)length;
