@@ -333,6 +333,7 @@ if [ -n "$load_addr" ]; then
     [[ $load_addr =~ ^(0x[0-9a-fA-F]+|[0-9]+)$ ]] || die "bad --load-addr '$load_addr'"
 fi
 [ "$linux" = 0 ] || need_tool cpio cpio
+[ "$debug" = 0 ] || need_tool gdb-multiarch gdb-multiarch
 check_tools
 if [ "$linux" = 1 ]; then
     "$top/guest/linux/fetch.sh" >/dev/null || die "could not prepare the Linux guest (see above)"
