@@ -66,7 +66,11 @@ __attribute__((noreturn)) static void power_off(int status) {
 // Set to 1 around one instruction that may trap in hv1k's own code (a probe,
 // or HLVX reading a guest instruction). hypervisor_trap (below) then skips
 // the instruction and clears this, instead of treating the trap as a bug.
+// Such an instruction must run with hstatus.SPV = 0: a trap that OpenSBI
+// takes in M-mode and passes on (illegal instruction, access fault) leaves
+// hstatus alone, and hypervisor_trap's sret would otherwise enter the guest.
 static volatile long trap_expected;
+static int cpu_sstc; // the CPU has Sstc (probed once, at boot)
 
 // Without the H extension, reading hgatp raises an illegal-instruction trap.
 static int cpu_has_h_extension(void) {
@@ -214,7 +218,7 @@ static void vm_create(struct vm *vm, const struct boot_info *info) {
         power_off(EXIT_USAGE);
     }
     vm->sstc = (info->flags & BOOT_SSTC) != 0;
-    if (vm->sstc && !cpu_has_sstc()) {
+    if (vm->sstc && !cpu_sstc) {
         printf("hv1k: this CPU has no Sstc extension: run with --no-sstc\n");
         power_off(EXIT_USAGE);
     }
@@ -287,7 +291,7 @@ static void vcpu_reset(struct vcpu *vcpu, const struct boot_info *info) {
     WRITE_CSR(hvip, 0);
     // QEMU resets vstimecmp to 0, and QEMU 10 raises the guest's timer
     // interrupt from it even with henvcfg.STCE clear: park it at "never".
-    if (cpu_has_sstc())
+    if (cpu_sstc)
         WRITE_CSR(vstimecmp, -1UL);
     WRITE_CSR(hgatp, HGATP_MODE_SV39X4 | vm->vmid << HGATP_VMID_SHIFT |
                          (unsigned long)vm->gstage_root >> 12);
@@ -896,14 +900,15 @@ static int decode_mmio_insn(struct vcpu *vcpu, unsigned long htinst,
                             struct mmio_access *acc) {
     if (htinst)
         return decode_load_store(htinst | 2, acc) ? (htinst & 2 ? 4 : 2) : 0;
-    long low = read_guest_insn_half(vcpu->pc);
-    if (low < 0)
+    WRITE_CSR(hstatus, READ_CSR(hstatus) & ~HSTATUS_SPV); // see trap_expected
+    long low = read_guest_insn_half(vcpu->pc), high = 0;
+    if (low >= 0 && (low & 3) == 3)
+        high = read_guest_insn_half(vcpu->pc + 2);
+    WRITE_CSR(hstatus, READ_CSR(hstatus) | HSTATUS_SPV);
+    if (low < 0 || high < 0)
         return 0;
     if ((low & 3) != 3)
         return decode_compressed_load_store((unsigned long)low, acc) ? 2 : 0;
-    long high = read_guest_insn_half(vcpu->pc + 2);
-    if (high < 0)
-        return 0;
     return decode_load_store((unsigned long)(low | high << 16), acc) ? 4 : 0;
 }
 
@@ -1030,6 +1035,7 @@ __attribute__((noreturn)) void hypervisor_main(void) {
                "-cpu rv64,h=true\n");
         power_off(EXIT_NO_H);
     }
+    cpu_sstc = cpu_has_sstc();
     host_console_irq_init();
     const struct boot_info *info = (const struct boot_info *)BOOT_INFO_HPA;
     struct vm *vm = &the_vm;

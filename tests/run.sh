@@ -236,6 +236,29 @@ else
     done
 fi
 
+# A guest that clears its code page's PTE without sfence.vma and then
+# touches the UART from that page. QEMU 8+ hands hv1k the instruction in
+# htinst, so the store is emulated; QEMU 7.2 leaves htinst 0, hv1k's HLVX of
+# the instruction faults, and the VM must end cleanly (never a PANIC).
+qemu_major=$("${QEMU:-qemu-system-riscv64}" --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p;q')
+if [ "${qemu_major:-0}" -ge 8 ]; then
+    check hlvx_fault 5 "$OK" "tests/guests/hlvx_fault.c" "" "control: A" "stale store: B" \
+        "ok: the alias ran (stored to RAM) before its PTE was cleared" \
+        "hlvx: the store was emulated without reading the instruction" \
+        "hv1k: guest shut down (no reason)" "!PANIC" "!FAIL"
+else
+    check hlvx_fault 5 "$VM_ENDED" "tests/guests/hlvx_fault.c" "" "control: A" \
+        "hv1k: cannot emulate the store at GPA 0x10000000: the instruction at sepc 0x40000ffc" \
+        "hv1k: vm exits:" "!stale store: B" "!PANIC" "!FAIL"
+fi
+
+# A CPU without Sstc: hv1k's own timer serves set_timer; asking for Sstc
+# there is refused with a clear message.
+check cpu_without_sstc 5 "$OK" "tests/guests/timer_sbi.c --no-sstc --cpu rv64,h=true,sstc=false" "" \
+    "ok: three timer interrupts through set_timer" "mmio 0, timer 5, irq 0" "!PANIC" "!FAIL"
+check sstc_missing 2 "$USAGE" "tests/guests/timer_sbi.c --cpu rv64,h=true,sstc=false" "" \
+    "hv1k: this CPU has no Sstc extension: run with --no-sstc"
+
 # ---- Guests from elsewhere, and bad usage ----
 check raw_binary 5 "$OK" "build/tests/raw_uart.bin" "" \
     "raw: running at 0x0000000080000000" "hv1k: guest shut down (no reason)"
