@@ -19,7 +19,7 @@
         __asm__ __volatile__("csrw " #reg ", %0" ::"r"(__v) : "memory");       \
     } while (0)
 
-// ---- Privileged spec: sstatus (ch. "Supervisor-Level CSRs") ----
+// ---- Privileged spec: sstatus ("Supervisor-Level ISA", "Supervisor Status Register") ----
 #define SSTATUS_SIE (1UL << 1)   // interrupts enabled in S-mode
 #define SSTATUS_SPIE (1UL << 5)  // SIE before the trap
 #define SSTATUS_SPP (1UL << 8)   // privilege before the trap: 1 = S

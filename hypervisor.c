@@ -968,8 +968,8 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
 // ============================================================================
 
 // Delivers an exception to the guest as the hardware would have delivered it
-// to VS-mode (privileged spec, "Trap Behavior"): vsepc, vscause, vstval,
-// vsstatus.SPP/SPIE/SIE, then the guest continues at its trap vector.
+// to VS-mode (privileged spec, Hypervisor Extension, "Trap Entry"): vsepc,
+// vscause, vstval, vsstatus.SPP/SPIE/SIE, then the guest's trap vector.
 static void inject_exception(struct vcpu *vcpu, unsigned long cause,
                              unsigned long tval) {
     unsigned long vsstatus = READ_CSR(vsstatus);
