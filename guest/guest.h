@@ -48,6 +48,30 @@ __attribute__((noreturn)) static inline void sbi_shutdown(int failed) {
         __asm__ __volatile__("wfi");
 }
 
+// ---- The guest's own paging (Sv39), for tests that turn it on ----
+// The virtual page number fields of an Sv39 address.
+#define VPN2(va) (((va) >> 30) & 0x1ff)
+#define VPN1(va) (((va) >> 21) & 0x1ff)
+#define VPN0(va) (((va) >> 12) & 0x1ff)
+
+// An entry pointing at the next-level table, and a leaf. A and D are preset:
+// QEMU 10 (Svadu, henvcfg.ADUE = 0) raises a page fault on clear ones.
+#define PTE_TABLE(pa) (((unsigned long)(pa) >> 12) << 10 | PTE_V)
+#define PTE_LEAF(pa, perms)                                                    \
+    (((unsigned long)(pa) >> 12) << 10 | (perms) | PTE_A | PTE_D | PTE_V)
+
+// Turns Sv39 paging on with the root table `root` (a guest physical
+// address: the guest builds its tables with paging off), or off.
+static inline void paging_on(const uint64_t *root) {
+    WRITE_CSR(satp, SATP_MODE_SV39 | (unsigned long)root >> 12);
+    __asm__ __volatile__("sfence.vma" ::: "memory");
+}
+
+static inline void paging_off(void) {
+    WRITE_CSR(satp, 0);
+    __asm__ __volatile__("sfence.vma" ::: "memory");
+}
+
 // A check that prints "ok: what" or "FAIL: what" and counts failures.
 static int failures;
 static inline void check(int ok, const char *what) {

@@ -35,17 +35,6 @@
 #define UART_VA 0x40002000UL // then the UART (guest physical 0x10000000)
 #define STORE_OFFSET 0xffcUL // store_byte's sb: the last 4 bytes of page 1
 
-// The virtual page number fields of an Sv39 address.
-#define VPN2(va) (((va) >> 30) & 0x1ff)
-#define VPN1(va) (((va) >> 21) & 0x1ff)
-#define VPN0(va) (((va) >> 12) & 0x1ff)
-
-// An entry pointing at the next-level table, and a leaf. A and D are preset:
-// QEMU 10 (Svadu, henvcfg.ADUE = 0) raises a page fault on clear ones.
-#define PTE_TABLE(pa) (((unsigned long)(pa) >> 12) << 10 | PTE_V)
-#define PTE_LEAF(pa, perms)                                                    \
-    (((unsigned long)(pa) >> 12) << 10 | (perms) | PTE_A | PTE_D | PTE_V)
-
 // store_byte(where, byte): `sb a1, 0(a0); ret`, placed so that the sb ends
 // the first of two pages and the ret starts the second. Uncompressed, so
 // that the sb is exactly at STORE_OFFSET and the ret at the next page.
@@ -85,16 +74,6 @@ static void build_page_table(void) {
     alias_l0[VPN0(UART_VA)] = PTE_LEAF(UART_BASE, PTE_R | PTE_W);
 }
 
-static void paging_on(void) {
-    WRITE_CSR(satp, SATP_MODE_SV39 | (unsigned long)root >> 12);
-    __asm__ __volatile__("sfence.vma" ::: "memory");
-}
-
-static void paging_off(void) {
-    WRITE_CSR(satp, 0);
-    __asm__ __volatile__("sfence.vma" ::: "memory");
-}
-
 // Any trap the guest takes itself (e.g. an instruction page fault if the
 // hart did re-walk the cleared PTE) means the test did not run as planned:
 // say so instead of hanging.
@@ -119,7 +98,7 @@ int main(void) {
         check(0, "the sb is the last instruction of its page");
         return 1; // the layout this test relies on is not there
     }
-    paging_on();
+    paging_on(root);
     printf("control: ");
     alias(uart_thr, 'A'); // valid PTE: emulated on both QEMUs
     printf("\n");

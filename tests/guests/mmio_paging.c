@@ -20,17 +20,6 @@
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 
-// The virtual page number fields of an Sv39 address.
-#define VPN2(va) (((va) >> 30) & 0x1ff)
-#define VPN1(va) (((va) >> 21) & 0x1ff)
-#define VPN0(va) (((va) >> 12) & 0x1ff)
-
-// An entry pointing at the next-level table, and a leaf. A and D are preset:
-// QEMU 10 (Svadu, henvcfg.ADUE = 0) raises a page fault on clear ones.
-#define PTE_TABLE(pa) (((unsigned long)(pa) >> 12) << 10 | PTE_V)
-#define PTE_LEAF(pa, perms)                                                    \
-    (((unsigned long)(pa) >> 12) << 10 | (perms) | PTE_A | PTE_D | PTE_V)
-
 static uint64_t root[512] __attribute__((aligned(PAGE_SIZE)));
 static uint64_t uart_l1[512] __attribute__((aligned(PAGE_SIZE)));
 static uint64_t uart_l0[512] __attribute__((aligned(PAGE_SIZE)));
@@ -44,16 +33,6 @@ static void build_page_table(void) {
     root[VPN2(UART_VA)] = PTE_TABLE(uart_l1);
     uart_l1[VPN1(UART_VA)] = PTE_TABLE(uart_l0);
     uart_l0[VPN0(UART_VA)] = PTE_LEAF(UART_BASE, PTE_R | PTE_W);
-}
-
-static void paging_on(void) {
-    WRITE_CSR(satp, SATP_MODE_SV39 | (unsigned long)root >> 12);
-    __asm__ __volatile__("sfence.vma" ::: "memory");
-}
-
-static void paging_off(void) {
-    WRITE_CSR(satp, 0);
-    __asm__ __volatile__("sfence.vma" ::: "memory");
 }
 
 // What the code in the alias saw.
@@ -117,7 +96,7 @@ int main(void) {
     void (*alias)(struct alias_result *) =
         (void (*)(struct alias_result *))alias_va;
     build_page_table();
-    paging_on();
+    paging_on(root);
     printf("paged: ");
     alias(&result);
     printf("\n");
