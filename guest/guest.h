@@ -40,6 +40,15 @@ static inline void sbi_set_timer(unsigned long when) {
     sbi_call(SBI_EXT_TIME, 0, (long)when, 0, 0, 0);
 }
 
+// Busy-waits (no wfi) until `*count` reaches `want` or `timeout` ticks of
+// `time` have passed, so an interrupt that never comes fails instead of
+// hanging.
+static inline void wait_for(volatile int *count, int want, unsigned long timeout) {
+    unsigned long give_up = read_time() + timeout;
+    while (*count < want && read_time() < give_up)
+        ;
+}
+
 // ---- Ending the VM ----
 __attribute__((noreturn)) static inline void sbi_shutdown(int failed) {
     sbi_call(SBI_EXT_SRST, 0, SBI_SRST_SHUTDOWN,
@@ -92,6 +101,20 @@ static inline void expect_error(struct sbiret ret, long error, const char *what)
     if (ret.error != error)
         printf("  got error %ld, want %ld\n", ret.error, error);
     check(ret.error == error, what);
+}
+
+// Prints when each of `n` timer interrupts was asked for and when it
+// arrived, and checks that none came early.
+static inline void check_ticks_on_time(const volatile unsigned long *asked_for,
+                                       const volatile unsigned long *arrived_at,
+                                       int n) {
+    int on_time = 1;
+    for (int i = 0; i < n; i++) {
+        printf("  tick %d: asked for %lu, arrived at %lu\n", i + 1,
+               asked_for[i], arrived_at[i]);
+        on_time &= arrived_at[i] >= asked_for[i];
+    }
+    check(on_time, "no timer interrupt came earlier than asked");
 }
 
 extern char __bss[], __bss_end[];
