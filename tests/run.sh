@@ -15,21 +15,39 @@ out=$top/build/tests
 guests=$top/tests/guests
 mkdir -p "$out"
 
-passed=0 failed=0 skipped=0 points=0 max_points=0
+passed=0 failed=0 points=0 max_points=0
 only=("$@")
+
+# Is this test among those asked for on the command line (or all are)?
+selected() { [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" $1 "* ]]; }
+
+# Counts and prints one test's result: WHY is empty when it passed; DETAIL,
+# if given, follows a PASS.
+report() { # report NAME POINTS WHY [DETAIL]
+    max_points=$((max_points + $2))
+    if [ -z "$3" ]; then
+        passed=$((passed + 1)) points=$((points + $2))
+        printf 'PASS  %-22s %2d pts%s\n' "$1" "$2" "${4:+  ($4)}"
+    else
+        failed=$((failed + 1))
+        printf 'FAIL  %-22s %s\n' "$1" "$3"
+    fi
+}
 
 # A test: its name, its points, the exit status it expects, the run.sh
 # arguments, the bytes fed to the guest's console, and the lines the output
 # must contain (a fixed string each; "!STRING" means it must NOT appear).
 # TIMEOUT (seconds, default 60) may be set in the environment of the call,
-# and RUNNER: a command that takes run.sh's arguments in its place.
+# and RUNNER: a command that takes run.sh's arguments in its place. When
+# FAIL_REASON is set the test cannot run and fails with that reason.
 check() {
     local name=$1 pts=$2 want_status=$3 args=$4 input=$5
     shift 5
-    if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $name "* ]]; then
+    selected "$name" || return 0
+    if [ -n "${FAIL_REASON:-}" ]; then
+        report "$name" "$pts" "$FAIL_REASON"
         return
     fi
-    max_points=$((max_points + pts))
     local log=$out/$name.log status=0 why=""
     # shellcheck disable=SC2086
     printf '%b' "$input" | timeout "${TIMEOUT:-60}" ${RUNNER:-$top/run.sh} $args \
@@ -48,19 +66,7 @@ check() {
             grep -qF -- "$pattern" "$log" || why="did not print '$pattern'"
         fi
     done
-    if [ -z "$why" ]; then
-        passed=$((passed + 1)) points=$((points + pts))
-        printf 'PASS  %-22s %2d pts\n' "$name" "$pts"
-    else
-        failed=$((failed + 1))
-        printf 'FAIL  %-22s %s (output: build/tests/%s.log)\n' "$name" "$why" "$name"
-    fi
-}
-
-# A test that cannot run here says why, and counts as skipped.
-skip() {
-    skipped=$((skipped + 1))
-    printf 'SKIP  %-22s %s\n' "$1" "$2"
+    report "$name" "$pts" "${why:+$why (output: build/tests/$name.log)}"
 }
 
 # Build hv1k once (this also installs missing tools); a broken build fails all.
@@ -225,16 +231,10 @@ linux_tests() {
 }
 # The first run fetches the kernel and busybox; without them each Linux
 # test fails, naming the reason.
-if "$top/guest/linux/fetch.sh" >"$out/linux-fetch.log" 2>&1; then
-    linux_tests
-else
-    for name in linux_boot linux_boot_no_sstc linux_image_args linux_shell linux_reboot; do
-        if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" $name "* ]]; then
-            failed=$((failed + 1))
-            printf 'FAIL  %-22s could not fetch the Linux guest (see build/tests/linux-fetch.log)\n' "$name"
-        fi
-    done
-fi
+fetch_failed=""
+"$top/guest/linux/fetch.sh" >"$out/linux-fetch.log" 2>&1 ||
+    fetch_failed="could not fetch the Linux guest (see build/tests/linux-fetch.log)"
+FAIL_REASON=$fetch_failed linux_tests
 
 # A guest that clears its code page's PTE without sfence.vma and then
 # touches the UART from that page. QEMU 8+ hands hv1k the instruction in
@@ -280,22 +280,13 @@ RUNNER="env HV1K_NO_INSTALL=1 CC=no-such-compiler $top/run.sh" \
     "apt-get install -y clang" "!hv1k: hypervisor started"
 
 # ---- The line budget: hypervisor.c + common.h, 1,000 lines of code ----
-if [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" line_budget "* ]]; then
+if selected line_budget; then
     lines=$("$top/tests/count-lines.sh")
-    max_points=$((max_points + 5))
-    if [ "$lines" -le 1000 ]; then
-        passed=$((passed + 1)) points=$((points + 5))
-        printf 'PASS  %-22s %2d pts  (%d lines of code)\n' line_budget 5 "$lines"
-    else
-        failed=$((failed + 1))
-        printf 'FAIL  %-22s %d lines of code, more than 1000\n' line_budget "$lines"
-    fi
+    why=""
+    [ "$lines" -le 1000 ] || why="$lines lines of code, more than 1000"
+    report line_budget 5 "$why" "$lines lines of code"
 fi
 
 echo "Score: $points/$max_points"
-if [ "$skipped" -gt 0 ]; then
-    echo "$passed passed, $failed failed, $skipped skipped"
-else
-    echo "$passed passed, $failed failed"
-fi
+echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
