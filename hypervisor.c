@@ -648,14 +648,14 @@ static struct sbiret sbi_hv1k(struct vcpu *vcpu, unsigned long fid,
         return SBI_ERROR(SBI_ERR_INVALID_ADDRESS);
     for (size_t i = 0; i < sizeof hv1k_files / sizeof hv1k_files[0]; i++) {
         const char *file = hv1k_files[i].name, *content = hv1k_files[i].content;
-        unsigned long n = 0, size = string_length(content);
+        unsigned long same = 0; // the length first: never read past `file`
         if (string_length(file) != a[1])
             continue;
-        while (n < a[1] && file[n] == name[n])
-            n++;
-        if (n < a[1])
+        while (same < a[1] && file[same] == name[same])
+            same++;
+        if (same < a[1])
             continue;
-        n = size < a[3] ? size : a[3];
+        unsigned long size = string_length(content), n = size < a[3] ? size : a[3];
         memcpy(buf, content, n);
         return SBI_OK(n);
     }
