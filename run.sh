@@ -61,6 +61,8 @@ options (before or after FILE):
   --log              write QEMU's trap log to build/qemu.log
   --debug            wait for gdb-multiarch on tcp::1234 (prints the command)
   --build-only       install missing tools, build hv1k and the demo, and stop
+  --list-tools       print the tools run.sh and the tests need (COMMAND
+                     PACKAGE per line), all checked on every run
   --help             this text
 
 environment:
@@ -80,16 +82,37 @@ die() {
 }
 
 # ---- Tools: install what is missing with apt-get (sudo when not root) ----
-missing_packages=""
-need_tool() { # need_tool COMMAND DEBIAN-PACKAGE
-    command -v "$1" >/dev/null 2>&1 || missing_packages="$missing_packages $2"
+# The one list of tools: every command that run.sh, tests/ and guest/linux/
+# call and that is not in one of Debian's Essential packages (coreutils,
+# grep, sed, gzip, dpkg, ... are always there), with the package that has
+# it. Every run checks the whole list at once, so `./run.sh` and
+# `./tests/run.sh` install all that either of them will ever need.
+# `./run.sh --list-tools` prints it; the test essential_path holds it true.
+tool_list() {
+    case $CC in
+    clang-[0-9]*) echo "$CC $CC" ;; # e.g. CC=clang-19: package clang-19
+    *) echo "$CC clang" ;;
+    esac
+    echo "ld.lld lld"
+    echo "$READELF llvm"
+    echo "llvm-objcopy llvm" # tests/: raw binaries built outside hv1k
+    echo "$DTC device-tree-compiler"
+    echo "$QEMU qemu-system-misc"
+    echo "cpio cpio" # guest/linux/fetch.sh: the initramfs
+    echo "awk mawk"  # mawk is required on Debian, but not Essential
+    echo "apt-get apt"
+    [ "$debug" = 0 ] || echo "gdb-multiarch gdb-multiarch"
 }
 
-install_missing_tools() {
-    [ -n "$missing_packages" ] || return 0
+check_tools() {
+    local missing="" command package
+    while read -r command package; do
+        command -v "$command" >/dev/null 2>&1 || missing="$missing $package"
+    done < <(tool_list)
+    [ -n "$missing" ] || return 0
     local sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo "
-    local install="${sudo}apt-get install -y$missing_packages"
+    local install="${sudo}apt-get install -y$missing"
     if [ "${HV1K_NO_INSTALL:-0}" = 1 ]; then
         echo "run.sh: missing tools; install them with:" >&2
         echo "  ${sudo}apt-get update && $install" >&2
@@ -99,15 +122,6 @@ install_missing_tools() {
     ${sudo}apt-get update >&2
     echo "+ $install" >&2
     DEBIAN_FRONTEND=noninteractive $install >&2
-}
-
-check_tools() {
-    need_tool "$CC" clang
-    need_tool ld.lld lld
-    need_tool "$READELF" llvm
-    need_tool "$DTC" device-tree-compiler
-    need_tool "$QEMU" qemu-system-misc
-    install_missing_tools
     command -v "$QEMU" >/dev/null || die "QEMU '$QEMU' not found"
 }
 
@@ -301,7 +315,7 @@ EOF
 
 # ---- Options ----
 mem="" load_addr="" append="" initrd="" sstc=1 cpu="rv64,h=true"
-log=0 debug=0 build_only=0 linux=0 file="" append_set=0
+log=0 debug=0 build_only=0 list_tools=0 linux=0 file="" append_set=0
 while [ $# -gt 0 ]; do
     case $1 in
     --mem) [ $# -ge 2 ] || die "--mem needs a size"; mem=$(parse_size "$2"); shift ;;
@@ -314,6 +328,7 @@ while [ $# -gt 0 ]; do
     --log) log=1 ;;
     --debug) debug=1 ;;
     --build-only) build_only=1 ;;
+    --list-tools) list_tools=1 ;;
     -h | --help) usage; exit 0 ;;
     -*) die "unknown option '$1' (see ./run.sh --help)" ;;
     *) [ -z "$file" ] || die "more than one guest file: '$file' and '$1'"; file=$1 ;;
@@ -332,8 +347,10 @@ mem=${mem:-$((64 << 20))}
 if [ -n "$load_addr" ]; then
     [[ $load_addr =~ ^(0x[0-9a-fA-F]+|[0-9]+)$ ]] || die "bad --load-addr '$load_addr'"
 fi
-[ "$linux" = 0 ] || need_tool cpio cpio
-[ "$debug" = 0 ] || need_tool gdb-multiarch gdb-multiarch
+if [ "$list_tools" = 1 ]; then
+    tool_list
+    exit 0
+fi
 check_tools
 if [ "$linux" = 1 ]; then
     "$top/guest/linux/fetch.sh" >/dev/null || die "could not prepare the Linux guest (see above)"

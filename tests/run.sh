@@ -85,19 +85,8 @@ GUEST_FAILURE=$(status_of EXIT_GUEST_FAILURE)
 VM_ENDED=$(status_of EXIT_VM_ENDED)
 NO_H=$(status_of EXIT_NO_H)
 
-# Guests built outside hv1k's guest runtime, the way a student's own would be:
-# a raw binary from assembly, and a freestanding ELF linked elsewhere.
-build_outside_guests() {
-    local cc=${CC:-clang} flags="--target=riscv64-unknown-elf -march=rv64gc
-        -mabi=lp64 -mno-relax -nostdlib -fuse-ld=lld"
-    # shellcheck disable=SC2086
-    $cc $flags -Wl,-Ttext=0x80000000 -o "$out/raw_uart.elf" \
-        "$top/tests/outside/raw_uart.S" &&
-        llvm-objcopy -O binary "$out/raw_uart.elf" "$out/raw_uart.bin" &&
-        $cc $flags -O2 -ffreestanding -mcmodel=medany -Wl,--image-base=0x80200000 \
-            -o "$out/elf_sbi.elf" "$top/tests/outside/elf_sbi.c"
-}
-build_outside_guests >"$out/outside.log" 2>&1 || cat "$out/outside.log"
+# Guests built outside hv1k's guest runtime, the way a student's own would be.
+"$top/tests/outside/build.sh" "$out" >"$out/outside.log" 2>&1 || cat "$out/outside.log"
 # A file bigger than 4 MiB of guest RAM.
 head -c $((5 << 20)) /dev/zero >"$out/too_big.bin"
 
@@ -235,6 +224,14 @@ fetch_failed=""
 "$top/guest/linux/fetch.sh" >"$out/linux-fetch.log" 2>&1 ||
     fetch_failed="could not fetch the Linux guest (see build/tests/linux-fetch.log)"
 FAIL_REASON=$fetch_failed linux_tests
+
+# The README's two commands install every tool they use: run what they set
+# up under a PATH of Debian's Essential packages plus run.sh's tool list.
+FAIL_REASON=$fetch_failed TIMEOUT=120 RUNNER="$top/tests/essential-path.sh" \
+    check essential_path 5 0 "" "" "ok: ./run.sh --build-only" \
+    "ok: tests/outside/build.sh" "ok: guest/linux/fetch.sh (rebuild from the cache)" \
+    "ok: ./run.sh (the demo)" "ok: without cpio, HV1K_NO_INSTALL=1 prints: apt-get install -y cpio" \
+    "!FAIL"
 
 # A guest that clears its code page's PTE without sfence.vma and then
 # touches the UART from that page. QEMU 8+ hands hv1k the instruction in

@@ -24,7 +24,12 @@
 #   qemu-system-riscv64 -machine virt -nographic -kernel build/linux/Image \
 #       -initrd build/linux/initramfs.cpio.gz -append console=ttyS0
 #
-# Needs: apt, dpkg-deb, cpio, gzip, sha256sum, od.  Meant to run as root
+# HV1K_LINUX_OUT=DIR (relative to the repository top) writes there instead
+# of build/linux; tests/essential-path.sh uses it to rebuild from a copy of
+# the cache.
+#
+# Needs: apt, dpkg-deb, cpio, gzip, sha256sum, od, awk (run.sh's tool list
+# names the ones outside Debian's Essential packages).  Meant to run as root
 # (see APT::Sandbox::User below).
 
 set -eu
@@ -33,7 +38,7 @@ set -o pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
 here=guest/linux
-out=build/linux
+out=${HV1K_LINUX_OUT:-build/linux} # relative to the repository top
 debs=$out/debs
 aptdir=$top/$out/apt
 tmp=$out/tmp
