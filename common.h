@@ -25,6 +25,8 @@
 #define SSTATUS_SPP (1UL << 8)   // privilege before the trap: 1 = S
 #define SSTATUS_FS (3UL << 13)   // floating-point unit state
 #define SSTATUS_FS_INITIAL (1UL << 13)
+#define SSTATUS_FS_CLEAN (2UL << 13)
+#define SSTATUS_FS_DIRTY (3UL << 13)
 
 // Interrupt numbers, as bits of sie/sip/hvip/hideleg.
 #define IRQ_VS_SOFT 2  // VSSIP: virtual supervisor software interrupt
@@ -98,21 +100,48 @@
 #define PLIC_CLAIM_CTX1 0x201004     // read: claim, write: complete
 #define UART_IRQ 10                  // the UART's PLIC source on QEMU virt
 #define SIFIVE_TEST_BASE 0x100000UL // QEMU's "finisher": a write ends QEMU
+#define TIMEBASE_HZ 10000000UL      // the `time` CSR counts at 10 MHz
 #define GUEST_RAM_BASE 0x80000000UL // guest physical address of guest RAM
 // Host physical layout: OpenSBI, then hv1k at 0x80200000 and its page pool,
-// then the boot-info page that run.sh fills, then guest RAM.
+// then the boot-info page that run.sh fills, then the templates (each
+// guest's image, device tree and initrd, as run.sh loaded them), then, from
+// 3 GiB up, the pool that every VM's RAM comes from. QEMU puts its own
+// device tree for OpenSBI in the 2 MiB below 3 GiB once -m reaches past
+// it, which it always does here: templates end below that.
 #define BOOT_INFO_HPA 0x81fff000UL
-#define GUEST_RAM_HPA 0x82000000UL
+#define TEMPLATES_HPA 0x82000000UL
+#define QEMU_FDT_HPA 0xbfe00000UL
+#define RAM_POOL_HPA 0xc0000000UL
+#define MAX_VMS 8
 
-// What run.sh tells the hypervisor (written with QEMU's -device loader).
+// What run.sh tells the hypervisor (a file QEMU's -device loader puts at
+// BOOT_INFO_HPA). A template describes one guest: what goes where in a
+// fresh VM's RAM, and how it starts.
 #define BOOT_INFO_MAGIC 0x6b31766862697473UL // "stibhv1k"
-#define BOOT_SSTC (1UL << 0) // advertise Sstc: the guest owns vstimecmp
+#define BOOT_SSTC (1UL << 0)       // template: the guest owns vstimecmp
+#define BOOT_SERVE (1UL << 0)      // boot info: a fresh VM per request
+#define BOOT_INPUT_FILE (1UL << 1) // boot info: requests come from `input`
+#define SERVE_REQUEST_MAX 4096     // bytes in one request line, at most
+struct boot_piece {
+    uint64_t hpa, gpa, size; // `size` bytes at host `hpa` go to guest `gpa`
+};
+struct template {
+    uint64_t ram_size; // bytes of guest RAM at GUEST_RAM_BASE
+    uint64_t entry;    // guest physical address of the first instruction
+    uint64_t dtb;      // guest physical address of the VM's device tree
+    uint64_t flags;    // BOOT_SSTC
+    struct boot_piece piece[3]; // the image, the device tree, the initrd
+};
 struct boot_info {
-    uint64_t magic;     // BOOT_INFO_MAGIC, or run.sh did not start us
-    uint64_t ram_size;  // bytes of guest RAM at GUEST_RAM_BASE
-    uint64_t entry;     // guest physical address of the first instruction
-    uint64_t dtb;       // guest physical address of the VM's device tree
-    uint64_t flags;     // BOOT_*
+    uint64_t magic;       // BOOT_INFO_MAGIC, or run.sh did not start us
+    uint64_t vm_count;    // templates in use: one VM each (one with --serve)
+    uint64_t flags;       // BOOT_SERVE, BOOT_INPUT_FILE
+    uint64_t timeout;     // seconds each VM may run; 0: no limit
+    uint64_t pool_size;   // bytes of host RAM for VMs at RAM_POOL_HPA
+    uint64_t input;       // --serve from a file: its host address,
+    uint64_t input_size;  // and size
+    uint64_t request_gpa; // --serve: where a request goes in guest RAM
+    struct template templates[MAX_VMS];
 };
 
 // Exit statuses of QEMU (and of run.sh), listed in README.md.
@@ -122,7 +151,7 @@ struct boot_info {
 #define EXIT_VM_ENDED 4      // the hypervisor ended the VM (a guest fault)
 #define EXIT_NO_H 5          // the CPU has no H extension
 #define EXIT_PANIC 6         // a bug in the hypervisor itself
-#define EXIT_REBOOT 7        // the guest asked to reboot: run.sh starts it again
+#define EXIT_TIME_LIMIT 8    // the VM ran past --timeout
 
 // ---- SBI (SBI spec v2.0) ----
 #define SBI_SUCCESS 0
@@ -149,6 +178,7 @@ struct boot_info {
 #define HV1K_SBI_IMPL_ID 0x6876316B // "hv1k": not an ID the SBI spec assigns
 #define HV1K_SBI_IMPL_VERSION 1
 #define HV1K_READ_FILE 0 // (name, name_len, buf, buf_len) -> bytes copied
+#define HV1K_RESPOND 1   // (buf, len): --serve's answer; ends the VM
 
 #define SBI_BASE_GET_SPEC_VERSION 0
 #define SBI_BASE_GET_IMPL_ID 1
@@ -244,15 +274,28 @@ printf(const char *fmt, ...) {
     va_end(ap);
 }
 
+// memset and memcpy move 8 bytes at a time when they can: hv1k scrubs and
+// fills whole VMs' RAM with them.
 static inline void *memset(void *dst, int c, size_t n) {
-    for (uint8_t *p = dst; n--; p++)
-        *p = (uint8_t)c;
+    uint8_t *p = dst;
+    if (c == 0 && ((uintptr_t)p | n) % 8 == 0) {
+        for (uint64_t *w = dst; n; n -= 8)
+            *w++ = 0;
+        return dst;
+    }
+    while (n--)
+        *p++ = (uint8_t)c;
     return dst;
 }
 
 static inline void *memcpy(void *dst, const void *src, size_t n) {
     uint8_t *d = dst;
     const uint8_t *s = src;
+    if (((uintptr_t)d | (uintptr_t)s | n) % 8 == 0) {
+        for (size_t i = 0; i < n; i += 8)
+            *(uint64_t *)(d + i) = *(const uint64_t *)(s + i);
+        return dst;
+    }
     while (n--)
         *d++ = *s++;
     return dst;

@@ -1,13 +1,14 @@
 // hv1k: a RISC-V hypervisor in one file.
 //
-// It runs in HS-mode under OpenSBI, builds a G-stage page table for one VM,
-// enters the guest with `sret`, and handles every VM exit in one C function.
-// Read it as a hardware try/catch: enter_guest() is the `try`, a VM exit is the
-// `throw`, scause is the error, handle_trap() is the `catch`, and returning
-// from it resumes the guest with a value (the continuation).
+// It runs in HS-mode under OpenSBI, makes VMs from the guest images run.sh
+// loaded, gives each its own G-stage page table, enters a guest with `sret`,
+// and handles every VM exit in one C function. Read it as a hardware
+// try/catch: enter_guest() is the `try`, a VM exit is the `throw`, scause is
+// the error, handle_trap() is the `catch`, and returning from it resumes the
+// guest with a value (the continuation).
 //
-// The file follows the life of a VM: boot, allocate, G-stage table, load,
-// enter, catch, resume.
+// The file follows the life of a VM: boot, allocate, G-stage table, create,
+// enter, catch, schedule, resume, and at the end destroy.
 #include "common.h"
 
 // ============================================================================
@@ -23,17 +24,40 @@ void putchar(char ch) {
     host_uart[UART_RBR] = (uint8_t)ch;
 }
 
-static int host_input_ready(void) { return host_uart[UART_LSR] & LSR_DR; }
+// Typed input. hv1k moves it from the real UART into this ring when the
+// UART interrupts (or when a guest looks), so that the interrupt does not
+// stay raised while a guest is not reading; a full ring silences it.
+#define KEY_NEXT_VM 0x1d // Ctrl-]: typed input goes to the next VM
+static uint8_t input_ring[256];
+static unsigned long input_head, input_tail; // read at head, written at tail
+static void switch_input_vm(void);
+
+static void host_console_read(void) {
+    while (host_uart[UART_LSR] & LSR_DR &&
+           input_tail - input_head < sizeof input_ring) {
+        uint8_t ch = host_uart[UART_RBR];
+        if (ch == KEY_NEXT_VM)
+            switch_input_vm();
+        else
+            input_ring[input_tail++ % sizeof input_ring] = ch;
+    }
+    if (input_tail - input_head == sizeof input_ring)
+        host_uart[UART_IER] = 0;
+}
+
+static int host_input_ready(void) {
+    if (input_head == input_tail)
+        host_console_read();
+    return input_head != input_tail;
+}
 
 // Returns the next byte typed on the host console, or -1 if there is none.
-// Once nothing more waits, the real UART may interrupt again (see below).
 static int host_getchar(void) {
     if (!host_input_ready())
         return -1;
-    int ch = host_uart[UART_RBR];
-    if (!host_input_ready())
-        host_uart[UART_IER] = IER_RX;
-    return ch;
+    if (input_tail - input_head == sizeof input_ring)
+        host_uart[UART_IER] = IER_RX; // there is room again
+    return input_ring[input_head++ % sizeof input_ring];
 }
 
 // Host console input arrives as an interrupt, so that an idle guest causes
@@ -79,7 +103,8 @@ static int cpu_has_h_extension(void) {
     return trap_expected;
 }
 
-// Sstc gives each VS-mode guest its own timer compare CSR (vstimecmp).
+// Sstc gives each VS-mode guest its own timer compare CSR (vstimecmp), and
+// hv1k its own (stimecmp) without a call into OpenSBI.
 static int cpu_has_sstc(void) {
     trap_expected = 1;
     __asm__ __volatile__("csrr t0, stimecmp" ::: "t0", "memory");
@@ -92,18 +117,38 @@ __attribute__((noreturn)) void handle_hypervisor_fault(void) {
           READ_CSR(scause), READ_CSR(sepc), READ_CSR(stval));
 }
 
+// hv1k's one timer: it serves every VM's time slice, time limit and
+// set_timer deadline (see "Schedule"). With Sstc it is one CSR write.
+static void set_host_timer(unsigned long when) {
+    if (cpu_sstc)
+        WRITE_CSR(stimecmp, when);
+    else
+        sbi_call(SBI_EXT_TIME, 0, (long)when, 0, 0, 0);
+}
+
 // ============================================================================
-// 2. Allocate: the VM, its vCPU, and a page allocator for page tables.
+// 2. Allocate: VMs and vCPUs, pages for page tables, and RAM for VMs.
 // ============================================================================
 
 // a0's index in vcpu->regs: SBI arguments are a0-a7 (x10-x17).
 #define REG_A0 10
+
+// A vCPU's CSRs while another vCPU (or none) runs: the world switch saves
+// them here and loads them back (vcpu_put / vcpu_load, section 5).
+struct vcpu_csrs {
+    unsigned long vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval,
+        vsatp, hvip, vstimecmp, henvcfg, senvcfg, scounteren;
+    int in_vs_mode; // it trapped from VS-mode (1) or VU-mode (0)
+};
 
 struct vcpu {
     unsigned long regs[32];      // the guest's x0..x31, saved at every exit
     unsigned long host_regs[32]; // hv1k's ra, sp, s0-s11 while the guest runs
     unsigned long pc;            // where the guest resumes (sepc)
     struct vm *vm;
+    struct vcpu_csrs csr;
+    unsigned long fregs[33];     // f0-f31 and fcsr, while not in the FPU
+    unsigned long timer;         // set_timer's deadline without Sstc; -1: none
 };
 // The entry stub below addresses these two arrays by register number.
 _Static_assert(offsetof(struct vcpu, regs) == 0, "entry stub: regs at 0");
@@ -121,37 +166,100 @@ struct plic {
     uint32_t priority[PLIC_SOURCES], enable, threshold, claimed;
 };
 
-// Why the guest left, counted for the summary line at the end of the run.
+// Why the guest left, counted for the summary line when the VM ends.
 struct exit_counts {
-    unsigned long sbi, mmio, timer, irq, virtual_insn;
+    unsigned long sbi, mmio, timer, irq, virtual_insn, wfi, slice;
 };
 
+// A VM's life: FREE -> (vm_create) RUNNABLE <-> RUNNING <-> WAITING (in
+// wfi) -> (vm_end) FREE again, its RAM scrubbed and returned.
+enum vm_state { VM_FREE, VM_RUNNABLE, VM_RUNNING, VM_WAITING };
+
 struct vm {
+    int id;                // 1, 2, ... in the order of run.sh's FILEs
+    enum vm_state state;
+    int status;            // how it ended (EXIT_*), for the run's status
+    const struct template *template;
     unsigned long vmid;
     uint64_t *gstage_root; // the G-stage page table: GPA -> host address
     uint8_t *ram;          // guest RAM as hv1k sees it (host address)
     unsigned long ram_size;
     int sstc;              // the guest owns vstimecmp (henvcfg.STCE)
+    unsigned long deadline; // `time` at which --timeout ends it; -1: never
+    unsigned long started_at; // `time` of its first entry
+    unsigned long request; // with --serve: the request it serves (1, 2, ...)
+    char out[128];         // console output not yet printed (several VMs)
+    unsigned out_len;
     struct uart16550 uart;
     struct plic plic;
     struct exit_counts exits;
-    struct vcpu vcpu;
+    struct vcpu vcpu;      // one vCPU per VM
 };
 
-static struct vm the_vm; // hv1k runs one VM with one vCPU
+// hv1k's state, all of it: the boot info, the VMs, and what the hart and
+// the console hold right now.
+static const struct boot_info *boot_info = (const struct boot_info *)BOOT_INFO_HPA;
+static struct vm vms[MAX_VMS];
+static int vm_count;         // VMs 1..vm_count run (one slot with --serve)
+static int vms_alive;        // how many are not FREE
+static struct vcpu *loaded;  // whose CSRs are in the hart's CSRs, or NULL
+static struct vcpu *fpu_owner; // whose f registers are in the FPU, or NULL
+static struct vm *input_vm;  // who gets typed input
+static struct vm *line_owner; // whose unfinished line is on the screen
 
 extern char __free_ram[]; // from linker.ld: the first page after hv1k
 static uint8_t *next_free_page = (uint8_t *)__free_ram;
+static uint64_t *free_pages; // freed pages, each holding the next one's address
 
-// Returns `count` zeroed pages aligned to `align` bytes (a power of two).
-// The pool ends where the boot-info page and guest RAM begin.
+// Returns `count` zeroed pages aligned to `align` bytes (a power of two):
+// one page from the free list if it has one, or else fresh ones from the
+// pool after hv1k, which ends where the boot-info page begins.
 static void *alloc_pages(unsigned long count, unsigned long align) {
-    uint8_t *p = (uint8_t *)(((unsigned long)next_free_page + align - 1) &
-                             ~(align - 1));
+    uint8_t *p = (uint8_t *)free_pages;
+    if (count == 1 && p) {
+        free_pages = (uint64_t *)*free_pages;
+        return memset(p, 0, PAGE_SIZE);
+    }
+    p = (uint8_t *)(((unsigned long)next_free_page + align - 1) & ~(align - 1));
     if (p + count * PAGE_SIZE > (uint8_t *)BOOT_INFO_HPA)
         PANIC("out of memory for page tables");
     next_free_page = p + count * PAGE_SIZE;
     return memset(p, 0, count * PAGE_SIZE);
+}
+
+static void free_page(void *page) {
+    if ((unsigned long)page % PAGE_SIZE || page < (void *)__free_ram ||
+        page >= (void *)next_free_page)
+        PANIC("free_page: 0x%lx was never allocated", (unsigned long)page);
+    *(uint64_t *)page = (uint64_t)free_pages;
+    free_pages = page;
+}
+
+// VMs' RAM comes from the pool at RAM_POOL_HPA in 2 MiB blocks; a VM's RAM
+// is contiguous in host memory. run.sh sizes the pool for every VM at once.
+#define RAM_BLOCK (2UL << 20)
+#define RAM_BLOCKS_MAX 8192 // 16 GiB
+static uint8_t ram_block_used[RAM_BLOCKS_MAX];
+
+// Returns host RAM for `size` bytes, or NULL: first fit over the blocks.
+static uint8_t *alloc_ram(unsigned long size) {
+    unsigned long need = (size + RAM_BLOCK - 1) / RAM_BLOCK, run = 0;
+    unsigned long blocks = boot_info->pool_size / RAM_BLOCK;
+    for (unsigned long i = 0; i < blocks && i < RAM_BLOCKS_MAX; i++) {
+        run = ram_block_used[i] ? 0 : run + 1;
+        if (run < need)
+            continue;
+        memset(&ram_block_used[i + 1 - need], 1, need);
+        return (uint8_t *)RAM_POOL_HPA + (i + 1 - need) * RAM_BLOCK;
+    }
+    return NULL;
+}
+
+// Scrubs the RAM (no VM may see what another left) and returns it.
+static void free_ram(uint8_t *ram, unsigned long size) {
+    unsigned long first = (unsigned long)(ram - (uint8_t *)RAM_POOL_HPA) / RAM_BLOCK;
+    memset(ram, 0, size);
+    memset(&ram_block_used[first], 0, (size + RAM_BLOCK - 1) / RAM_BLOCK);
 }
 
 // ============================================================================
@@ -160,6 +268,8 @@ static void *alloc_pages(unsigned long count, unsigned long align) {
 // Sv39x4 (privileged spec, "Guest Physical Address Translation"): Sv39 with a
 // 41-bit GPA, so the root table has 2048 entries (16 KiB, 16 KiB-aligned),
 // indexed by GPA[40:30]; the two lower levels are ordinary 512-entry tables.
+#define GSTAGE_ROOT_ENTRIES 2048
+#define PTE_TABLE_ADDRESS(pte) ((uint64_t *)(((pte) >> 10) << 12))
 
 // Returns the leaf entry for `gpa`, creating the tables on the way.
 static uint64_t *gstage_leaf(uint64_t *root, unsigned long gpa) {
@@ -171,7 +281,7 @@ static uint64_t *gstage_leaf(uint64_t *root, unsigned long gpa) {
             unsigned long next = (unsigned long)alloc_pages(1, PAGE_SIZE);
             *pte = (next >> 12) << 10 | PTE_V;
         }
-        table = (uint64_t *)((*pte >> 10) << 12);
+        table = PTE_TABLE_ADDRESS(*pte);
     }
     return &table[(gpa >> 12) & 0x1ff];
 }
@@ -187,6 +297,21 @@ static void gstage_map_page(struct vm *vm, unsigned long gpa, unsigned long hpa,
     *pte = (hpa >> 12) << 10 | perms | PTE_U | PTE_A | PTE_D | PTE_V;
 }
 
+// Returns the tables below the root to the free list and clears the root,
+// which the VM's slot keeps for its next VM.
+static void gstage_unmap_all(struct vm *vm) {
+    for (int i = 0; i < GSTAGE_ROOT_ENTRIES; i++) {
+        if (!(vm->gstage_root[i] & PTE_V))
+            continue;
+        uint64_t *middle = PTE_TABLE_ADDRESS(vm->gstage_root[i]);
+        for (int j = 0; j < 512; j++)
+            if (middle[j] & PTE_V)
+                free_page(PTE_TABLE_ADDRESS(middle[j]));
+        free_page(middle);
+        vm->gstage_root[i] = 0;
+    }
+}
+
 // HFENCE.GVMA: forget cached G-stage translations (privileged spec,
 // "Hypervisor Memory-Management Fence Instructions").
 static void hfence_gvma_all(void) {
@@ -198,39 +323,18 @@ static void hfence_vvma_all(void) {
     __asm__ __volatile__(".insn r 0x73, 0, 0x11, x0, x0, x0" ::: "memory");
 }
 
-// ============================================================================
-// 4. Load: run.sh already put the guest image and the VM's device tree into
-//    guest RAM (QEMU's -device loader) and described the VM in the boot-info
-//    page. Here hv1k checks that description and maps guest RAM.
-// ============================================================================
-
-static int boot_info_is_sane(const struct boot_info *info) {
-    return info->magic == BOOT_INFO_MAGIC && info->ram_size &&
-           info->ram_size % PAGE_SIZE == 0 &&
-           info->entry - GUEST_RAM_BASE < info->ram_size &&
-           info->dtb - GUEST_RAM_BASE < info->ram_size;
+static unsigned long vm_hgatp(const struct vm *vm) {
+    return HGATP_MODE_SV39X4 | vm->vmid << HGATP_VMID_SHIFT |
+           (unsigned long)vm->gstage_root >> 12;
 }
 
-static void vm_create(struct vm *vm, const struct boot_info *info) {
-    if (!boot_info_is_sane(info)) {
-        printf("hv1k: no valid boot info at 0x%lx: start hv1k with ./run.sh\n",
-               BOOT_INFO_HPA);
-        power_off(EXIT_USAGE);
-    }
-    vm->sstc = (info->flags & BOOT_SSTC) != 0;
-    if (vm->sstc && !cpu_sstc) {
-        printf("hv1k: this CPU has no Sstc extension: run with --no-sstc\n");
-        power_off(EXIT_USAGE);
-    }
-    vm->vmid = 1;
-    vm->ram = (uint8_t *)GUEST_RAM_HPA;
-    vm->ram_size = info->ram_size;
-    vm->gstage_root = alloc_pages(4, 4 * PAGE_SIZE);
-    for (unsigned long off = 0; off < vm->ram_size; off += PAGE_SIZE)
-        gstage_map_page(vm, GUEST_RAM_BASE + off, (unsigned long)vm->ram + off,
-                        PTE_R | PTE_W | PTE_X);
-    vm->vcpu.vm = vm;
-}
+// ============================================================================
+// 4. Create and destroy: a VM from a template, like a process from a
+//    program file. run.sh loaded each guest's pieces (image, device tree,
+//    initrd) once, into hv1k's memory, and described them in the boot info.
+// ============================================================================
+
+static void vcpu_reset(struct vcpu *vcpu);
 
 // Returns hv1k's address for guest RAM [gpa, gpa + len), or NULL unless every
 // byte of it is guest RAM. Guest pointers are checked here before any use.
@@ -241,8 +345,71 @@ static uint8_t *guest_ram(struct vm *vm, unsigned long gpa, unsigned long len) {
     return vm->ram + offset;
 }
 
+// Is the template run.sh wrote one that fits in its own RAM?
+static int template_is_sane(const struct template *t) {
+    int sane = t->ram_size && t->ram_size % PAGE_SIZE == 0 &&
+               t->entry - GUEST_RAM_BASE < t->ram_size &&
+               t->dtb - GUEST_RAM_BASE < t->ram_size;
+    for (int i = 0; i < 3; i++) {
+        const struct boot_piece *p = &t->piece[i];
+        sane &= p->size == 0 || (p->gpa - GUEST_RAM_BASE <= t->ram_size &&
+                p->size <= t->ram_size - (p->gpa - GUEST_RAM_BASE) &&
+                p->hpa >= TEMPLATES_HPA && p->hpa + p->size <= QEMU_FDT_HPA);
+    }
+    return sane;
+}
+
+// Builds a VM in `vm`'s slot from template `t`: RAM from the pool, the
+// template's pieces copied in, its own G-stage table under its own VMID
+// (the slot's number), and its vCPU in the boot state.
+static void vm_create(struct vm *vm, const struct template *t) {
+    vm->template = t;
+    vm->ram_size = t->ram_size;
+    vm->ram = alloc_ram(t->ram_size);
+    if (!vm->ram)
+        PANIC("no RAM in the pool for vm %d", vm->id);
+    vm->sstc = (t->flags & BOOT_SSTC) != 0;
+    vm->vmid = (unsigned long)vm->id;
+    if (!vm->gstage_root)
+        vm->gstage_root = alloc_pages(4, 4 * PAGE_SIZE);
+    for (unsigned long off = 0; off < vm->ram_size; off += PAGE_SIZE)
+        gstage_map_page(vm, GUEST_RAM_BASE + off, (unsigned long)vm->ram + off,
+                        PTE_R | PTE_W | PTE_X);
+    for (int i = 0; i < 3; i++)
+        if (t->piece[i].size)
+            memcpy(guest_ram(vm, t->piece[i].gpa, t->piece[i].size),
+                   (void *)t->piece[i].hpa, t->piece[i].size);
+    memset(&vm->uart, 0, sizeof vm->uart);
+    memset(&vm->plic, 0, sizeof vm->plic);
+    memset(&vm->exits, 0, sizeof vm->exits);
+    vm->started_at = vm->request = vm->out_len = 0;
+    vm->vcpu.vm = vm;
+    vcpu_reset(&vm->vcpu);
+    // The VMID may have served an earlier VM: forget its translations.
+    WRITE_CSR(hgatp, vm_hgatp(vm));
+    hfence_vvma_all();
+    hfence_gvma_all();
+    vm->deadline = boot_info->timeout ? READ_CSR(time) + boot_info->timeout * TIMEBASE_HZ
+                                 : -1UL;
+    vm->state = VM_RUNNABLE;
+    vms_alive++;
+}
+
+// Ends the VM's life: its G-stage tables and its scrubbed RAM go back to
+// their pools, and its slot is free. Its vCPU's state is dropped.
+static void vm_destroy(struct vm *vm) {
+    gstage_unmap_all(vm);
+    free_ram(vm->ram, vm->ram_size);
+    if (loaded == &vm->vcpu)
+        loaded = NULL;
+    if (fpu_owner == &vm->vcpu)
+        fpu_owner = NULL;
+    vm->state = VM_FREE;
+    vms_alive--;
+}
+
 // ============================================================================
-// 5. Enter: the vCPU's first state, and the `try` that runs it.
+// 5. Enter: the vCPU's first state, the world switch, and the `try`.
 // ============================================================================
 
 // The guest's own exceptions (hedeleg) go straight to its trap handler; what
@@ -257,47 +424,121 @@ static uint8_t *guest_ram(struct vm *vm, unsigned long gpa, unsigned long len) {
 #define GUEST_INTERRUPTS                                                       \
     ((1UL << IRQ_VS_SOFT) | (1UL << IRQ_VS_TIMER) | (1UL << IRQ_VS_EXT))
 
-// Puts the vCPU in the state the Linux boot protocol asks for (a0 = hart id,
-// a1 = device tree, paging off) and sets up the CSRs hv1k owns.
-static void vcpu_reset(struct vcpu *vcpu, const struct boot_info *info) {
-    struct vm *vm = vcpu->vm;
-    memset(vcpu->regs, 0, sizeof vcpu->regs);
-    vcpu->regs[REG_A0 + 1] = info->dtb;
-    vcpu->pc = info->entry;
-    // sret enters VS-mode: SPV=1 (V=1), SPVP and SPP = S. No traps on wfi,
-    // sret or satp: the guest manages its own VS-level state.
-    WRITE_CSR(hstatus, (READ_CSR(hstatus) | HSTATUS_SPV | HSTATUS_SPVP) &
-                           ~(HSTATUS_VTW | HSTATUS_VTSR | HSTATUS_VTVM));
-    // With V=1 an FP instruction needs both sstatus.FS and vsstatus.FS
-    // non-Off. SPIE=0: hv1k runs with interrupts off; HS-level interrupts
-    // are taken anyway while V=1.
-    WRITE_CSR(sstatus, (READ_CSR(sstatus) & ~(SSTATUS_SIE | SSTATUS_SPIE |
-                                              SSTATUS_FS)) |
-                           SSTATUS_SPP | SSTATUS_FS_INITIAL);
+// The CSRs that are the same for every VM, set once at boot.
+static void hypervisor_csrs_init(void) {
+    // sret enters V=1 (SPV). A VS-mode wfi traps (VTW), so that a waiting
+    // vCPU gives the hart to another; sret and satp do not (VTSR, VTVM).
+    WRITE_CSR(hstatus, (READ_CSR(hstatus) | HSTATUS_SPV | HSTATUS_VTW) &
+                           ~(HSTATUS_VTSR | HSTATUS_VTVM));
     WRITE_CSR(hedeleg, GUEST_EXCEPTIONS);
     WRITE_CSR(hideleg, GUEST_INTERRUPTS);
     WRITE_CSR(hcounteren, HCOUNTEREN_CY | HCOUNTEREN_TM | HCOUNTEREN_IR);
     WRITE_CSR(htimedelta, 0);
-    WRITE_CSR(henvcfg, vm->sstc ? HENVCFG_STCE : 0);
-    // The guest's S-level CSRs: a supervisor fresh out of reset.
-    WRITE_CSR(vsstatus, SSTATUS_FS_INITIAL);
-    WRITE_CSR(vsatp, 0);
-    WRITE_CSR(vstvec, 0);
-    WRITE_CSR(vsie, 0);
-    WRITE_CSR(vsepc, 0);
-    WRITE_CSR(vscause, 0);
-    WRITE_CSR(vstval, 0);
-    WRITE_CSR(vsscratch, 0);
-    WRITE_CSR(hvip, 0);
+    // With V=1 an FP instruction needs both sstatus.FS and vsstatus.FS
+    // non-Off. SPIE=0: hv1k runs with interrupts off; HS-level interrupts
+    // are taken anyway while V=1, and wake hv1k's own wfi.
+    WRITE_CSR(sstatus, (READ_CSR(sstatus) & ~(SSTATUS_SIE | SSTATUS_SPIE |
+                                              SSTATUS_FS)) | SSTATUS_FS_CLEAN);
+    // hv1k's own interrupts: its timer and the host console.
+    WRITE_CSR(sie, 1UL << IRQ_S_TIMER | 1UL << IRQ_S_EXT);
+}
+
+// Puts the vCPU in the state the Linux boot protocol asks for (a0 = hart id,
+// a1 = device tree, paging off), with the S-level CSRs of a supervisor
+// fresh out of reset and zeros in its f registers.
+static void vcpu_reset(struct vcpu *vcpu) {
+    const struct template *t = vcpu->vm->template;
+    memset(vcpu->regs, 0, sizeof vcpu->regs);
+    memset(vcpu->fregs, 0, sizeof vcpu->fregs);
+    memset(&vcpu->csr, 0, sizeof vcpu->csr);
+    vcpu->regs[REG_A0 + 1] = t->dtb;
+    vcpu->pc = t->entry;
+    vcpu->csr.vsstatus = SSTATUS_FS_INITIAL;
     // QEMU resets vstimecmp to 0, and QEMU 10 raises the guest's timer
     // interrupt from it even with henvcfg.STCE clear: park it at "never".
+    vcpu->csr.vstimecmp = -1UL;
+    vcpu->csr.henvcfg = vcpu->vm->sstc ? HENVCFG_STCE : 0;
+    vcpu->csr.in_vs_mode = 1;
+    vcpu->timer = -1UL;
+}
+
+// f0-f31 and fcsr, to and from vcpu->fregs. hv1k is built without F, so
+// the instructions are spelled out: fsd fN, 8*N(a0) and fld fN, 8*N(a0).
+void fpu_save(unsigned long *fregs);
+void fpu_restore(const unsigned long *fregs);
+__asm__(".text\n"
+        "fpu_save:\n"
+        "    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,"
+        "22,23,24,25,26,27,28,29,30,31\n"
+        "    .insn s 0x27, 3, x\\n, 8*\\n(a0)\n" // fsd
+        "    .endr\n"
+        "    csrr t0, 0x003\n" // fcsr
+        "    sd t0, 256(a0)\n"
+        "    ret\n"
+        "fpu_restore:\n"
+        "    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,"
+        "22,23,24,25,26,27,28,29,30,31\n"
+        "    .insn i 0x07, 3, x\\n, 8*\\n(a0)\n" // fld
+        "    .endr\n"
+        "    ld t0, 256(a0)\n"
+        "    csrw 0x003, t0\n"
+        "    ret\n");
+
+// The world switch, one half: puts the vCPU's state into the hart. The FPU
+// is reloaded only when it holds another vCPU's registers.
+static void vcpu_load(struct vcpu *vcpu) {
+    struct vcpu_csrs *c = &vcpu->csr;
+    WRITE_CSR(vsstatus, c->vsstatus);
+    WRITE_CSR(vsie, c->vsie);
+    WRITE_CSR(vstvec, c->vstvec);
+    WRITE_CSR(vsscratch, c->vsscratch);
+    WRITE_CSR(vsepc, c->vsepc);
+    WRITE_CSR(vscause, c->vscause);
+    WRITE_CSR(vstval, c->vstval);
+    WRITE_CSR(vsatp, c->vsatp);
+    WRITE_CSR(hvip, c->hvip);
     if (cpu_sstc)
-        WRITE_CSR(vstimecmp, -1UL);
-    WRITE_CSR(hgatp, HGATP_MODE_SV39X4 | vm->vmid << HGATP_VMID_SHIFT |
-                         (unsigned long)vm->gstage_root >> 12);
-    hfence_gvma_all();
-    // hv1k's own interrupts: its timer (for set_timer) and the host console.
-    WRITE_CSR(sie, 1UL << IRQ_S_TIMER | 1UL << IRQ_S_EXT);
+        WRITE_CSR(vstimecmp, c->vstimecmp);
+    WRITE_CSR(henvcfg, c->henvcfg); // hv1k's choice; the guest cannot change it
+    WRITE_CSR(senvcfg, c->senvcfg);
+    WRITE_CSR(scounteren, c->scounteren);
+    // The privilege sret returns to: VS (SPVP, SPP = 1) or VU.
+    unsigned long hstatus = READ_CSR(hstatus) | HSTATUS_SPV | HSTATUS_SPVP;
+    unsigned long sstatus = READ_CSR(sstatus) | SSTATUS_SPP;
+    WRITE_CSR(hstatus, c->in_vs_mode ? hstatus : hstatus & ~HSTATUS_SPVP);
+    WRITE_CSR(sstatus, c->in_vs_mode ? sstatus : sstatus & ~SSTATUS_SPP);
+    WRITE_CSR(hgatp, vm_hgatp(vcpu->vm));
+    if (fpu_owner != vcpu) {
+        fpu_restore(vcpu->fregs);
+        fpu_owner = vcpu;
+        WRITE_CSR(sstatus, (READ_CSR(sstatus) & ~SSTATUS_FS) | SSTATUS_FS_CLEAN);
+    }
+    loaded = vcpu;
+}
+
+// The other half: takes the vCPU's state out of the hart, in the same order.
+// Its f registers are saved only if it changed them (sstatus.FS Dirty).
+static void vcpu_put(struct vcpu *vcpu) {
+    struct vcpu_csrs *c = &vcpu->csr;
+    c->vsstatus = READ_CSR(vsstatus);
+    c->vsie = READ_CSR(vsie);
+    c->vstvec = READ_CSR(vstvec);
+    c->vsscratch = READ_CSR(vsscratch);
+    c->vsepc = READ_CSR(vsepc);
+    c->vscause = READ_CSR(vscause);
+    c->vstval = READ_CSR(vstval);
+    c->vsatp = READ_CSR(vsatp);
+    c->hvip = READ_CSR(hvip);
+    if (cpu_sstc)
+        c->vstimecmp = READ_CSR(vstimecmp);
+    c->senvcfg = READ_CSR(senvcfg);
+    c->scounteren = READ_CSR(scounteren);
+    c->in_vs_mode = (READ_CSR(sstatus) & SSTATUS_SPP) != 0;
+    if ((READ_CSR(sstatus) & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
+        fpu_save(vcpu->fregs);
+        WRITE_CSR(sstatus, (READ_CSR(sstatus) & ~SSTATUS_FS) | SSTATUS_FS_CLEAN);
+    }
+    loaded = NULL;
 }
 
 // enter_guest(vcpu) is the `try`. It saves hv1k's callee-saved registers in
@@ -306,7 +547,6 @@ static void vcpu_reset(struct vcpu *vcpu, const struct boot_info *info) {
 // trap_entry saves the guest's registers, restores hv1k's and `ret`s as if
 // enter_guest had returned. sscratch holds the vCPU while the guest runs and
 // 0 while hv1k runs, which tells a VM exit from a trap in hv1k itself.
-// Guest floating-point registers stay in the FPU: hv1k never uses them.
 void enter_guest(struct vcpu *vcpu);
 void trap_entry(void);
 __asm__(".text\n"
@@ -374,22 +614,112 @@ static unsigned long handle_virtual_instruction(struct vcpu *vcpu,
 static unsigned long handle_timer_interrupt(struct vcpu *vcpu);
 static unsigned long handle_external_interrupt(struct vcpu *vcpu);
 static void plic_update(struct vm *vm); // the guest's external interrupt
+static void serve_request_ended(struct vm *vm, unsigned long ended_at);
+__attribute__((noreturn)) void restart_scheduler(void);
 
-// Ends the VM: says why (printf-style), prints how often it exited, by
-// reason, and ends the run with `status` (EXIT_*). With one VM, ending it
-// ends QEMU.
+// What a VM prints. With one VM it goes straight to the console. With
+// several, each VM's output is kept until a newline (or a full buffer, or
+// the end of its slice), and every screen line starts with "[N] ".
+static void console_end_line(void) { // someone else is about to print
+    if (line_owner)
+        putchar('\n');
+    line_owner = NULL;
+}
+
+static void vm_flush_output(struct vm *vm) {
+    for (unsigned i = 0; i < vm->out_len; i++) {
+        if (line_owner != vm) {
+            console_end_line();
+            printf("[%d] ", vm->id);
+            line_owner = vm;
+        }
+        putchar(vm->out[i]);
+        if (vm->out[i] == '\n')
+            line_owner = NULL;
+    }
+    vm->out_len = 0;
+}
+
+static void vm_putchar(struct vm *vm, char ch) {
+    if (vm_count == 1) {
+        putchar(ch);
+        return;
+    }
+    vm->out[vm->out_len++] = ch;
+    if (ch == '\n' || vm->out_len == sizeof vm->out)
+        vm_flush_output(vm);
+}
+
+// Typed input belongs to one VM at a time (Ctrl-] passes it on).
+static int vm_has_input(struct vm *vm) {
+    return vm == input_vm && host_input_ready();
+}
+
+static int vm_getchar(struct vm *vm) {
+    return vm == input_vm ? host_getchar() : -1;
+}
+
+// The start of a line hv1k prints about a VM.
+static void print_vm_prefix(const struct vm *vm) {
+    console_end_line();
+    if (vm->request)
+        printf("request %lu: ", vm->request);
+    else
+        printf(vm_count > 1 ? "hv1k: vm %d: " : "hv1k: ", vm->id);
+}
+
+// Ctrl-] was typed: typed input goes to the next VM that runs.
+static void switch_input_vm(void) {
+    for (int i = 1; i <= vm_count; i++) {
+        struct vm *vm = &vms[(input_vm->id - 1 + i) % vm_count];
+        if (vm->state != VM_FREE) {
+            input_vm = vm;
+            break;
+        }
+    }
+    console_end_line();
+    printf("hv1k: typed input goes to vm %d (Ctrl-] for the next)\n", input_vm->id);
+}
+
+// Ends the VM: says why (printf-style, nothing if `why` is NULL), prints how
+// often it exited, by reason, destroys it and goes back to the scheduler.
+// It never returns: whatever hv1k was doing for this VM is over.
 __attribute__((noreturn, format(printf, 3, 4))) static void
 vm_end(struct vm *vm, int status, const char *why, ...) {
-    va_list ap;
-    va_start(ap, why);
-    printf("hv1k: ");
-    vprintf(why, ap);
-    va_end(ap);
+    unsigned long ended_at = READ_CSR(time);
+    vm_flush_output(vm);
+    if (why) {
+        va_list ap;
+        va_start(ap, why);
+        print_vm_prefix(vm);
+        vprintf(why, ap);
+        putchar('\n');
+        va_end(ap);
+    }
     struct exit_counts *e = &vm->exits;
-    printf("\nhv1k: vm exits: sbi %lu, mmio %lu, timer %lu, irq %lu, "
-           "virtual-insn %lu\n", e->sbi, e->mmio, e->timer, e->irq,
-           e->virtual_insn);
-    power_off(status);
+    if (!(boot_info->flags & BOOT_SERVE)) {
+        print_vm_prefix(vm);
+        printf("vm exits: sbi %lu, mmio %lu, timer %lu, irq %lu, virtual-insn "
+               "%lu, wfi %lu, slice %lu\n", e->sbi, e->mmio, e->timer, e->irq,
+               e->virtual_insn, e->wfi, e->slice);
+    }
+    vm->status = status;
+    vm_destroy(vm);
+    if (boot_info->flags & BOOT_SERVE)
+        serve_request_ended(vm, ended_at);
+    restart_scheduler();
+}
+
+// A guest's reboot: the VM is destroyed and made again from its template.
+__attribute__((noreturn)) static void vm_reboot(struct vm *vm) {
+    if (boot_info->flags & BOOT_SERVE) // a request's VM has one life
+        vm_end(vm, EXIT_VM_ENDED, "guest asked for a reboot");
+    vm_flush_output(vm);
+    print_vm_prefix(vm);
+    printf("guest rebooted; starting it again\n");
+    vm_destroy(vm);
+    vm_create(vm, vm->template);
+    restart_scheduler();
 }
 
 // An exit no handler expects: end the VM with everything that explains it.
@@ -432,9 +762,10 @@ static void handle_trap(struct vcpu *vcpu) {
     }
 }
 
-// try { run the guest } catch (scause) { handle it } -- and again, forever.
-__attribute__((noreturn)) static void vcpu_run(struct vcpu *vcpu) {
-    for (;;) {
+// try { run the guest } catch (scause) { handle it } -- and again, until
+// the vCPU's slice ends or it waits (a handler changes its state).
+static void vcpu_run(struct vcpu *vcpu) {
+    while (vcpu->vm->state == VM_RUNNING) {
         WRITE_CSR(sepc, vcpu->pc);
         enter_guest(vcpu);
         handle_trap(vcpu);
@@ -442,7 +773,145 @@ __attribute__((noreturn)) static void vcpu_run(struct vcpu *vcpu) {
 }
 
 // ============================================================================
-// 7. SBI: the services a guest asks for with ecall (SBI spec v2.0).
+// Schedule: which vCPU runs next.
+// ============================================================================
+// One hart, round robin: each runnable VM in turn gets a slice of 10 ms of
+// the `time` CSR (10 MHz), ended by hv1k's own timer. A VM that waits in
+// wfi is skipped until one of its interrupts is pending. With one VM there
+// is no slice timer at all.
+#define SLICE_TICKS (TIMEBASE_HZ / 100)
+static unsigned long slice_end; // `time` at which the running VM's slice ends
+static int last_run;            // the slot that ran last: the turn goes on from it
+
+static unsigned long min(unsigned long a, unsigned long b) { return a < b ? a : b; }
+
+// Sets hv1k's timer for the running vCPU: the first of its set_timer
+// deadline (without Sstc), its time limit, and its slice's end when
+// another VM is there to take the hart.
+static void arm_host_timer(struct vcpu *vcpu) {
+    unsigned long when = min(vcpu->timer, vcpu->vm->deadline);
+    set_host_timer(vms_alive > 1 ? min(when, slice_end) : when);
+}
+
+
+// When a waiting vCPU wakes by itself: its timer, if it enabled the timer
+// interrupt (vsie.STIE), or its time limit.
+static unsigned long vcpu_wake_time(const struct vcpu *vcpu) {
+    unsigned long timer = vcpu->vm->sstc ? vcpu->csr.vstimecmp : vcpu->timer;
+    int timer_enabled = (vcpu->csr.vsie << 1) & (1UL << IRQ_VS_TIMER);
+    return min(timer_enabled ? timer : -1UL, vcpu->vm->deadline);
+}
+
+static uint32_t plic_best_source(struct vm *vm);
+
+// Does a vCPU that is not loaded have a pending interrupt that it enabled
+// in vsie? That is what ends a wfi (privileged spec, "Wait for Interrupt
+// Instruction"), whatever the global enable vsstatus.SIE says.
+static int vcpu_has_interrupt(struct vcpu *vcpu) {
+    unsigned long pending = vcpu->csr.hvip & ~(1UL << IRQ_VS_EXT);
+    if (vcpu->vm->sstc && READ_CSR(time) >= vcpu->csr.vstimecmp)
+        pending |= 1UL << IRQ_VS_TIMER;
+    if (plic_best_source(vcpu->vm))
+        pending |= 1UL << IRQ_VS_EXT;
+    return (pending & vcpu->csr.vsie << 1) != 0;
+}
+
+// The next VM in turn that can run: a waiting one whose interrupt came is
+// runnable again. A VM that waits with every interrupt disabled would wait
+// forever, so it ends.
+static struct vm *pick_next_vm(void) {
+    for (int i = 1; i <= vm_count; i++) {
+        struct vm *vm = &vms[(last_run + i) % vm_count];
+        if (vm->state == VM_WAITING && vcpu_has_interrupt(&vm->vcpu))
+            vm->state = VM_RUNNABLE;
+        if (vm->state == VM_WAITING && vm->vcpu.csr.vsie == 0)
+            vm_end(vm, EXIT_VM_ENDED, "guest waits in wfi with every "
+                   "interrupt disabled (vsie 0), sepc 0x%lx", vm->vcpu.pc - 4);
+        if (vm->state == VM_RUNNABLE) {
+            last_run = vm->id - 1;
+            return vm;
+        }
+    }
+    return NULL;
+}
+
+static void host_console_claim(void);
+
+// Every VM waits: hv1k waits too, in wfi, with its timer set to the first
+// moment one of them wakes by itself, or until input is typed. Idle VMs
+// cost no host CPU. A set_timer deadline that passed raises that vCPU's
+// VSTIP; a time limit that passed ends the VM.
+static void idle_until_event(void) {
+    unsigned long when = -1UL;
+    for (int i = 0; i < vm_count; i++)
+        if (vms[i].state == VM_WAITING)
+            when = min(when, vcpu_wake_time(&vms[i].vcpu));
+    set_host_timer(when);
+    __asm__ __volatile__("wfi");
+    unsigned long now = READ_CSR(time);
+    for (int i = 0; i < vm_count; i++) {
+        struct vm *vm = &vms[i];
+        if (vm->state == VM_WAITING && now >= vm->deadline)
+            vm_end(vm, EXIT_TIME_LIMIT, "time limit (%lu s)", boot_info->timeout);
+        if (vm->state == VM_WAITING && now >= vm->vcpu.timer) {
+            vm->vcpu.timer = -1UL;
+            vm->vcpu.csr.hvip |= 1UL << IRQ_VS_TIMER;
+            vm->exits.timer++;
+        }
+    }
+    if (READ_CSR(sip) & 1UL << IRQ_S_EXT)
+        host_console_claim();
+}
+
+static void serve_next_request(void);
+
+// The run is over when the last VM has ended. Its status is 0 if every VM
+// shut down cleanly, or else the status of the lowest-numbered one that did
+// not.
+__attribute__((noreturn)) static void finish_run(void) {
+    int status = EXIT_SHUTDOWN;
+    for (int i = vm_count - 1; i >= 0; i--)
+        if (vms[i].status != EXIT_SHUTDOWN)
+            status = vms[i].status;
+    for (int i = 0; vm_count > 1 && i < vm_count; i++)
+        printf("hv1k: vm %d: ended with status %d\n", i + 1, vms[i].status);
+    power_off(status);
+}
+
+// hv1k's main loop: pick a VM, switch to it, run it for a slice, put it
+// away, and again. restart_scheduler() comes back here with a fresh stack
+// whenever a VM's life ends in the middle of handling one of its exits.
+__attribute__((noreturn)) void schedule(void) {
+    for (;;) {
+        if (vms_alive == 0 && (boot_info->flags & BOOT_SERVE))
+            serve_next_request(); // a new VM, or the end of the run
+        if (vms_alive == 0)
+            finish_run();
+        struct vm *vm = pick_next_vm();
+        if (!vm) {
+            idle_until_event();
+            continue;
+        }
+        vcpu_load(&vm->vcpu);
+        plic_update(vm);
+        slice_end = READ_CSR(time) + SLICE_TICKS;
+        arm_host_timer(&vm->vcpu);
+        vm->state = VM_RUNNING;
+        if (!vm->started_at)
+            vm->started_at = READ_CSR(time);
+        vcpu_run(&vm->vcpu);
+        vm_flush_output(vm);
+        vcpu_put(&vm->vcpu);
+    }
+}
+__asm__(".text\n"
+        ".globl restart_scheduler\n"
+        "restart_scheduler:\n"
+        "    la sp, __stack_top\n"
+        "    j schedule\n");
+
+// ============================================================================
+// 8. SBI: the services a guest asks for with ecall (SBI spec v2.0).
 //    a7 = extension ID (EID), a6 = function ID (FID), a0-a5 = arguments;
 //    the answer is a struct sbiret in a0 (error) and a1 (value).
 // ============================================================================
@@ -469,16 +938,17 @@ static int hart_mask_check(unsigned long mask, unsigned long mask_base) {
 
 // The guest's timer. With Sstc the guest owns vstimecmp: Linux writes it
 // directly, with no exit per tick, and set_timer is one CSR write. Without
-// Sstc, hv1k arms its own timer through OpenSBI and raises the guest's timer
-// interrupt (hvip.VSTIP) when it fires; each set_timer lowers it again, as
-// the TIME extension asks. That costs two exits per tick.
-static void set_guest_timer(struct vm *vm, unsigned long when) {
-    if (vm->sstc) {
+// Sstc, hv1k keeps the deadline, sets its own timer for it, and raises the
+// guest's timer interrupt (hvip.VSTIP) when it fires; each set_timer lowers
+// it again, as the TIME extension asks. That costs two exits per tick.
+static void set_guest_timer(struct vcpu *vcpu, unsigned long when) {
+    if (vcpu->vm->sstc) {
         WRITE_CSR(vstimecmp, when);
         return;
     }
     WRITE_CSR(hvip, READ_CSR(hvip) & ~(1UL << IRQ_VS_TIMER));
-    sbi_call(SBI_EXT_TIME, 0, (long)when, 0, 0, 0);
+    vcpu->timer = when;
+    arm_host_timer(vcpu);
 }
 
 // Legacy extensions (SBI spec, "Legacy Extensions"): the answer goes in a0
@@ -487,13 +957,13 @@ static struct sbiret sbi_legacy(struct vcpu *vcpu, unsigned long fid,
                                 unsigned long *a) {
     switch (a[7]) {
     case SBI_EXT_LEGACY_SET_TIMER:
-        set_guest_timer(vcpu->vm, a[0]);
+        set_guest_timer(vcpu, a[0]);
         return SBI_OK(0);
     case SBI_EXT_LEGACY_PUTCHAR:
-        putchar((char)a[0]);
+        vm_putchar(vcpu->vm, (char)a[0]);
         return SBI_OK(0);
     case SBI_EXT_LEGACY_GETCHAR: { // a0 = the byte, or -1
-        int ch = host_getchar();
+        int ch = vm_getchar(vcpu->vm);
         plic_update(vcpu->vm); // the UART's "data ready" may have dropped
         return SBI_ERROR(ch);
     }
@@ -527,7 +997,7 @@ static struct sbiret sbi_time(struct vcpu *vcpu, unsigned long fid,
                               unsigned long *a) {
     if (fid != 0)
         return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
-    set_guest_timer(vcpu->vm, a[0]);
+    set_guest_timer(vcpu, a[0]);
     return SBI_OK(0);
 }
 
@@ -578,8 +1048,7 @@ static struct sbiret sbi_hsm(struct vcpu *vcpu, unsigned long fid,
 }
 
 // SRST system_reset(reset_type, reset_reason): both are 32-bit values.
-// Shutdown ends the run with the guest's reason; a reboot ends it with
-// EXIT_REBOOT, and run.sh starts the VM again.
+// Shutdown ends the VM with the guest's reason; a reboot makes it again.
 static struct sbiret sbi_srst(struct vcpu *vcpu, unsigned long fid,
                               unsigned long *a) {
     uint32_t type = (uint32_t)a[0], reason = (uint32_t)a[1];
@@ -591,7 +1060,7 @@ static struct sbiret sbi_srst(struct vcpu *vcpu, unsigned long fid,
         (reason > SBI_SRST_SYSTEM_FAILURE && reason < 0xE0000000))
         return SBI_ERROR(SBI_ERR_INVALID_PARAM);
     if (type != SBI_SRST_SHUTDOWN)
-        vm_end(vcpu->vm, EXIT_REBOOT, "guest asked for a reboot");
+        vm_reboot(vcpu->vm);
     if (reason == SBI_SRST_NO_REASON)
         vm_end(vcpu->vm, EXIT_SHUTDOWN, "guest shut down (no reason)");
     vm_end(vcpu->vm, EXIT_GUEST_FAILURE, "guest shut down (system failure)");
@@ -603,7 +1072,7 @@ static struct sbiret sbi_srst(struct vcpu *vcpu, unsigned long fid,
 static struct sbiret sbi_dbcn(struct vcpu *vcpu, unsigned long fid,
                               unsigned long *a) {
     if (fid == SBI_DBCN_WRITE_BYTE) {
-        putchar((char)a[0]);
+        vm_putchar(vcpu->vm, (char)a[0]);
         return SBI_OK(0);
     }
     if (fid != SBI_DBCN_WRITE && fid != SBI_DBCN_READ)
@@ -614,19 +1083,20 @@ static struct sbiret sbi_dbcn(struct vcpu *vcpu, unsigned long fid,
     unsigned long n = 0;
     if (fid == SBI_DBCN_WRITE)
         for (; n < a[0]; n++)
-            putchar((char)buf[n]);
+            vm_putchar(vcpu->vm, (char)buf[n]);
     else // read what has been typed, without waiting
-        for (int ch; n < a[0] && (ch = host_getchar()) >= 0; n++)
+        for (int ch; n < a[0] && (ch = vm_getchar(vcpu->vm)) >= 0; n++)
             buf[n] = (uint8_t)ch;
     plic_update(vcpu->vm); // the UART's "data ready" may have dropped
     return SBI_OK(n);
 }
 
-// hv1k's own hypercall, the demo's "system call": read_file(name, name_len,
-// buf, buf_len) copies a file the hypervisor holds into guest memory and
-// answers with the number of bytes copied (at most buf_len). A name or
-// buffer not entirely in guest RAM: SBI_ERR_INVALID_ADDRESS; no such file:
-// SBI_ERR_INVALID_PARAM.
+// hv1k's own hypercalls. The demo's "system call": read_file(name,
+// name_len, buf, buf_len) copies a file the hypervisor holds into guest
+// memory and answers with the number of bytes copied (at most buf_len). A
+// name or buffer not entirely in guest RAM: SBI_ERR_INVALID_ADDRESS; no such
+// file: SBI_ERR_INVALID_PARAM. With --serve, respond(answer, len) is the
+// function's return: it ends the VM (section 11).
 static const struct {
     const char *name, *content;
 } hv1k_files[] = {{"emoji.txt", "\xf0\x9f\x8d\x8e"}}; // U+1F34E, red apple
@@ -638,10 +1108,15 @@ static unsigned long string_length(const char *s) {
     return n;
 }
 
+static void serve_respond(struct vm *vm, const uint8_t *answer,
+                          unsigned long len);
+
 static struct sbiret sbi_hv1k(struct vcpu *vcpu, unsigned long fid,
                               unsigned long *a) {
     const uint8_t *name = guest_ram(vcpu->vm, a[0], a[1]);
     uint8_t *buf = guest_ram(vcpu->vm, a[2], a[3]);
+    if (fid == HV1K_RESPOND && boot_info->flags & BOOT_SERVE) // (answer, len)
+        serve_respond(vcpu->vm, name, a[1]);
     if (fid != HV1K_READ_FILE)
         return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
     if (!name || !buf)
@@ -692,8 +1167,9 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
     return 4; // the ecall instruction
 }
 
+
 // ============================================================================
-// 8. MMIO: a guest load or store at a device address faults (the G-stage
+// 9. MMIO: a guest load or store at a device address faults (the G-stage
 //    maps only RAM); hv1k decodes the instruction, performs the access on
 //    the emulated device, and resumes the guest after it.
 // ============================================================================
@@ -717,7 +1193,7 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
 // interrupt line (PLIC source UART_IRQ) is raised.
 static int uart_interrupt(struct vm *vm) {
     struct uart16550 *u = &vm->uart;
-    if (u->reg[UART_IER] & IER_RX && host_input_ready())
+    if (u->reg[UART_IER] & IER_RX && vm_has_input(vm))
         return IIR_RX;
     if (u->reg[UART_IER] & IER_THRE && u->thr_empty_irq)
         return IIR_THRE;
@@ -731,13 +1207,13 @@ static unsigned long uart_read(struct vm *vm, unsigned long offset) {
         return offset == UART_RBR ? u->dll : u->dlm;
     switch (offset) {
     case UART_RBR:
-        return (ch = host_getchar()) < 0 ? 0 : ch;
+        return (ch = vm_getchar(vm)) < 0 ? 0 : ch;
     case UART_IIR: // reporting "THR empty" clears it
         if ((iir = uart_interrupt(vm)) == IIR_THRE)
             u->thr_empty_irq = 0;
         return iir | (u->reg[UART_IIR] & FCR_FIFO_ENABLE ? IIR_FIFOS_ENABLED : 0);
     case UART_LSR:
-        return LSR_THRE | LSR_TEMT | (host_input_ready() ? LSR_DR : 0);
+        return LSR_THRE | LSR_TEMT | (vm_has_input(vm) ? LSR_DR : 0);
     case UART_MSR:
         return MSR_CTS | MSR_DSR | MSR_DCD;
     default: // IER, LCR, MCR, SCR: what the driver wrote
@@ -750,7 +1226,7 @@ static void uart_write(struct vm *vm, unsigned long offset, unsigned long value)
     if (u->reg[UART_LCR] & LCR_DLAB && offset <= UART_IER) {
         *(offset == UART_RBR ? &u->dll : &u->dlm) = (uint8_t)value;
     } else if (offset == UART_RBR) { // THR: sent at once, so empty again
-        putchar((char)value);
+        vm_putchar(vm, (char)value);
         u->thr_empty_irq = 1;
     } else if (offset < 8) { // IIR's offset holds FCR; LSR/MSR read computed
         u->reg[offset] = (uint8_t)(offset == UART_IER ? value & 0x0f : value);
@@ -781,7 +1257,8 @@ static uint32_t plic_best_source(struct vm *vm) {
     return best;
 }
 
-// Raises or lowers the guest's external interrupt (hvip.VSEIP) to match.
+// Raises or lowers the loaded guest's external interrupt (hvip.VSEIP) to
+// match (schedule() calls it after each vcpu_load too).
 static void plic_update(struct vm *vm) {
     unsigned long hvip = READ_CSR(hvip) & ~(1UL << IRQ_VS_EXT);
     WRITE_CSR(hvip, hvip | (plic_best_source(vm) ? 1UL << IRQ_VS_EXT : 0));
@@ -963,8 +1440,9 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
     return (unsigned long)length;
 }
 
+
 // ============================================================================
-// 9. Interrupts and exceptions hv1k hands to the guest.
+// 10. Interrupts and exceptions hv1k hands to the guest.
 // ============================================================================
 
 // Delivers an exception to the guest as the hardware would have delivered it
@@ -984,44 +1462,213 @@ static void inject_exception(struct vcpu *vcpu, unsigned long cause,
     vcpu->pc = READ_CSR(vstvec) & ~3UL; // exceptions use the vector's base
 }
 
-// A virtual-instruction exception: the guest ran something that only a
-// hypervisor may run (a hypervisor CSR, hfence, hlv). hv1k emulates none of
+#define INSN_WFI 0x10500073
+
+// A virtual-instruction exception. A VS-mode wfi (hstatus.VTW) means the
+// vCPU waits: it gives the hart up until one of its interrupts is pending
+// (pick_next_vm). Anything else is something only a hypervisor may run (a
+// hypervisor CSR, hfence, hlv, or wfi from VU-mode); hv1k emulates none of
 // these, so the guest sees what a CPU without H raises: illegal instruction
 // (stval holds the instruction's bits).
 static unsigned long handle_virtual_instruction(struct vcpu *vcpu,
                                                 const struct trap *trap) {
+    if (trap->stval == INSN_WFI && READ_CSR(sstatus) & SSTATUS_SPP) {
+        vcpu->vm->exits.wfi++;
+        vcpu->vm->state = VM_WAITING;
+        return 4;
+    }
     vcpu->vm->exits.virtual_insn++;
     inject_exception(vcpu, SCAUSE_ILLEGAL_INSN, trap->stval);
     return 0;
 }
 
-// hv1k's own timer fired: the time the guest asked for with set_timer (the
-// path without Sstc) has come. Disarm it and raise the guest's timer
-// interrupt; the guest takes it as soon as its interrupts are on.
+// hv1k's own timer fired: the VM's time limit has come (it ends), or its
+// set_timer deadline (the path without Sstc: raise the guest's timer
+// interrupt, which it takes as soon as its interrupts are on), or the end
+// of its slice (another VM's turn).
 static unsigned long handle_timer_interrupt(struct vcpu *vcpu) {
-    vcpu->vm->exits.timer++;
-    sbi_call(SBI_EXT_TIME, 0, -1L, 0, 0, 0);
-    WRITE_CSR(hvip, READ_CSR(hvip) | 1UL << IRQ_VS_TIMER);
+    struct vm *vm = vcpu->vm;
+    unsigned long now = READ_CSR(time);
+    if (now >= vm->deadline)
+        vm_end(vm, EXIT_TIME_LIMIT, "time limit (%lu s)", boot_info->timeout);
+    if (now >= vcpu->timer) {
+        vm->exits.timer++;
+        vcpu->timer = -1UL;
+        WRITE_CSR(hvip, READ_CSR(hvip) | 1UL << IRQ_VS_TIMER);
+    }
+    if (vms_alive > 1 && now >= slice_end) {
+        vm->exits.slice++;
+        vm->state = VM_RUNNABLE;
+    }
+    arm_host_timer(vcpu);
     return 0;
 }
 
-// The host console has input (the real PLIC says so). Silence the real
-// UART's receive interrupt until the guest has read what waits (host_getchar
-// re-arms it), and let the emulated UART and PLIC tell the guest.
-static unsigned long handle_external_interrupt(struct vcpu *vcpu) {
+// The host console has input (the real PLIC says so): take it from the real
+// UART into hv1k's input ring, and complete the interrupt.
+static void host_console_claim(void) {
     volatile uint32_t *claim = (uint32_t *)(PLIC_BASE + PLIC_CLAIM_CTX1);
     uint32_t source = *claim;
-    vcpu->vm->exits.irq++;
-    host_uart[UART_IER] = 0;
+    host_console_read();
     *claim = source; // complete
+}
+
+// ... and let the emulated UART and PLIC tell the guest.
+static unsigned long handle_external_interrupt(struct vcpu *vcpu) {
+    vcpu->vm->exits.irq++;
+    host_console_claim();
     plic_update(vcpu->vm);
     return 0;
 }
 
 // ============================================================================
-// 10. Boot, the whole story: check the CPU, create the VM, reset its vCPU,
-//     and run it.
+// 11. A fresh VM for every request (--serve): the hypervisor as a sandbox.
 // ============================================================================
+// Each input line is a request, handled like a function call in a VM of its
+// own, the way cgi-bin ran a process per request: try { a fresh VM from the
+// template runs with a0 = the request's GPA, a1 = its length } catch { its
+// respond(answer, len), or whatever ended it } -- then the VM is destroyed
+// and scrubbed before the next line is read, so nothing of one request
+// reaches the next.
+#define SERVE_TIMED_MAX 4096 // requests whose figures the summary counts
+#define KEY_END_OF_INPUT 0x04 // Ctrl-D
+static struct {
+    unsigned long count, failed, timed, input_pos, read_at;
+    int answered, input_ended;
+    uint32_t create[SERVE_TIMED_MAX], run[SERVE_TIMED_MAX],
+        destroy[SERVE_TIMED_MAX], total[SERVE_TIMED_MAX]; // in `time` ticks
+} serve;
+
+// The next input byte: from the file run.sh loaded (stdin was a pipe or a
+// file), or typed, and then echoed. -1 at the end of the file.
+static int serve_getchar(void) {
+    if (boot_info->flags & BOOT_INPUT_FILE)
+        return serve.input_pos < boot_info->input_size
+                   ? ((const uint8_t *)boot_info->input)[serve.input_pos++] : -1;
+    int ch;
+    while ((ch = host_getchar()) < 0)
+        idle_until_event(); // no VM runs: this waits for a key
+    putchar(ch == '\r' ? '\n' : (char)ch);
+    return ch;
+}
+
+// Reads one line into `line` (its first SERVE_REQUEST_MAX bytes) and
+// returns its whole length. A line ends at \n, \r or \r\n; Ctrl-D or the
+// end of the file also ends the input.
+static unsigned long serve_read_line(uint8_t *line) {
+    unsigned long n = 0;
+    int ch;
+    while ((ch = serve_getchar()) >= 0 && ch != '\n' && ch != '\r' &&
+           ch != KEY_END_OF_INPUT)
+        if (n++ < SERVE_REQUEST_MAX)
+            line[n - 1] = (uint8_t)ch;
+    if (ch == '\r' && boot_info->flags & BOOT_INPUT_FILE &&
+        serve.input_pos < boot_info->input_size &&
+        ((const uint8_t *)boot_info->input)[serve.input_pos] == '\n')
+        serve.input_pos++;
+    serve.input_ended = ch < 0 || ch == KEY_END_OF_INPUT;
+    return n;
+}
+
+// Sorts `v` and returns its `pct` percentile (nearest rank) in µs.
+static unsigned long percentile_us(uint32_t *v, unsigned long n, unsigned pct) {
+    for (unsigned long i = 1; i < n; i++)
+        for (unsigned long j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint32_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return n ? v[(n * pct + 99) / 100 - 1] / (TIMEBASE_HZ / 1000000) : 0;
+}
+
+// The end of the input ends the run, with status 0 and one summary line.
+__attribute__((noreturn)) static void serve_finish(void) {
+    unsigned long n = serve.timed;
+    printf("hv1k: served %lu requests (%lu failed); us per request, "
+           "median/p99: create %lu/%lu, run %lu/%lu, destroy %lu/%lu, total "
+           "%lu/%lu\n", serve.count, serve.failed,
+           percentile_us(serve.create, n, 50), percentile_us(serve.create, n, 99),
+           percentile_us(serve.run, n, 50), percentile_us(serve.run, n, 99),
+           percentile_us(serve.destroy, n, 50), percentile_us(serve.destroy, n, 99),
+           percentile_us(serve.total, n, 50), percentile_us(serve.total, n, 99));
+    power_off(EXIT_SHUTDOWN);
+}
+
+// Reads the next request and makes its VM, with the request copied into
+// its RAM and its address and length in a0 and a1; or ends the run.
+static void serve_next_request(void) {
+    static uint8_t line[SERVE_REQUEST_MAX];
+    unsigned long len;
+    for (;;) {
+        len = serve.input_ended ? 0 : serve_read_line(line);
+        if (len == 0) // an empty line, or nothing more
+            serve_finish();
+        serve.count++;
+        if (len <= SERVE_REQUEST_MAX)
+            break;
+        printf("request %lu: longer than %d bytes\n", serve.count,
+               SERVE_REQUEST_MAX);
+        serve.failed++;
+    }
+    serve.read_at = READ_CSR(time);
+    serve.answered = 0;
+    struct vm *vm = &vms[0];
+    vm_create(vm, &boot_info->templates[0]);
+    vm->request = serve.count;
+    memcpy(guest_ram(vm, boot_info->request_gpa, len), line, len);
+    vm->vcpu.regs[REG_A0] = boot_info->request_gpa;
+    vm->vcpu.regs[REG_A0 + 1] = len;
+}
+
+// respond(answer, len): the request's answer, printed as it is (with a
+// newline after it unless it ends with one). It ends the VM, the way
+// `return` ends a function call.
+static void serve_respond(struct vm *vm, const uint8_t *answer,
+                          unsigned long len) {
+    if (!answer)
+        vm_end(vm, EXIT_VM_ENDED, "respond: the answer (0x%lx, %lu bytes) is "
+               "not in guest RAM", vm->vcpu.regs[REG_A0], len);
+    for (unsigned long i = 0; i < len; i++)
+        putchar((char)answer[i]);
+    if (len == 0 || answer[len - 1] != '\n')
+        putchar('\n');
+    serve.answered = 1;
+    vm_end(vm, EXIT_SHUTDOWN, NULL);
+}
+
+// Counts the request and keeps its figures, in `time` ticks: create, from
+// its last byte read to the first sret into its VM; run, from there to the
+// VM's end; destroy, until its RAM was scrubbed and returned.
+static void serve_request_ended(struct vm *vm, unsigned long ended_at) {
+    unsigned long now = READ_CSR(time), i = serve.timed;
+    serve.failed += !serve.answered;
+    if (i == SERVE_TIMED_MAX)
+        return;
+    serve.create[i] = (uint32_t)(vm->started_at - serve.read_at);
+    serve.run[i] = (uint32_t)(ended_at - vm->started_at);
+    serve.destroy[i] = (uint32_t)(now - ended_at);
+    serve.total[i] = (uint32_t)(now - serve.read_at);
+    serve.timed++;
+}
+
+// ============================================================================
+// 12. Boot, the whole story: check the CPU and the boot info, make the VMs,
+//     and hand the hart to the scheduler.
+// ============================================================================
+
+// Is the boot info one that run.sh wrote, and does every template fit?
+static int boot_info_is_sane(void) {
+    int sane = boot_info->magic == BOOT_INFO_MAGIC && boot_info->vm_count >= 1 &&
+               boot_info->vm_count <= MAX_VMS && boot_info->pool_size % RAM_BLOCK == 0 &&
+               boot_info->pool_size / RAM_BLOCK <= RAM_BLOCKS_MAX;
+    for (unsigned long i = 0; sane && i < boot_info->vm_count; i++)
+        sane = template_is_sane(&boot_info->templates[i]);
+    const struct template *t = &boot_info->templates[0];
+    if (sane && boot_info->flags & BOOT_SERVE) // room for the longest request
+        sane = boot_info->request_gpa - GUEST_RAM_BASE < t->ram_size &&
+               t->ram_size - (boot_info->request_gpa - GUEST_RAM_BASE) >= SERVE_REQUEST_MAX;
+    return sane;
+}
 
 extern char __bss[], __bss_end[];
 
@@ -1036,15 +1683,35 @@ __attribute__((noreturn)) void hypervisor_main(void) {
         power_off(EXIT_NO_H);
     }
     cpu_sstc = cpu_has_sstc();
+    if (!boot_info_is_sane()) {
+        printf("hv1k: no valid boot info at 0x%lx: start hv1k with ./run.sh\n",
+               BOOT_INFO_HPA);
+        power_off(EXIT_USAGE);
+    }
     host_console_irq_init();
-    const struct boot_info *info = (const struct boot_info *)BOOT_INFO_HPA;
-    struct vm *vm = &the_vm;
-    vm_create(vm, info);
-    vcpu_reset(&vm->vcpu, info);
-    printf("hv1k: guest RAM %lu MiB at 0x%lx, entry 0x%lx, timer %s\n",
-           vm->ram_size >> 20, GUEST_RAM_BASE, info->entry,
-           vm->sstc ? "sstc" : "sbi");
-    vcpu_run(&vm->vcpu);
+    hypervisor_csrs_init();
+    int serving = (boot_info->flags & BOOT_SERVE) != 0;
+    vm_count = serving ? 1 : (int)boot_info->vm_count;
+    for (int i = 0; i < vm_count; i++) {
+        const struct template *t = &boot_info->templates[i];
+        vms[i].id = i + 1;
+        if (t->flags & BOOT_SSTC && !cpu_sstc) {
+            printf("hv1k: this CPU has no Sstc extension: run with --no-sstc\n");
+            power_off(EXIT_USAGE);
+        }
+        if (serving) {
+            printf("hv1k: serving requests, a fresh VM for each: guest RAM "
+                   "%lu KiB, entry 0x%lx\n", t->ram_size >> 10, t->entry);
+            continue;
+        }
+        vm_create(&vms[i], t);
+        print_vm_prefix(&vms[i]);
+        printf("guest RAM %lu MiB at 0x%lx, entry 0x%lx, timer %s\n",
+               t->ram_size >> 20, GUEST_RAM_BASE, t->entry,
+               vms[i].sstc ? "sstc" : "sbi");
+    }
+    input_vm = &vms[0];
+    restart_scheduler();
 }
 
 // OpenSBI jumps here in S-mode (HS, since the CPU has H) with a0 = hart ID

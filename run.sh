@@ -30,12 +30,14 @@ from_common_h() {
     sed -n "s/^#define $1 *\(0x[0-9a-fA-F]*\|[0-9]*\).*/\1/p" "$top/common.h"
 }
 EXIT_USAGE=$(from_common_h EXIT_USAGE)
-EXIT_REBOOT=$(from_common_h EXIT_REBOOT)
 GUEST_RAM_BASE=$(from_common_h GUEST_RAM_BASE)
-GUEST_RAM_HPA=$(from_common_h GUEST_RAM_HPA)
 BOOT_INFO_HPA=$(from_common_h BOOT_INFO_HPA)
+TEMPLATES_HPA=$(from_common_h TEMPLATES_HPA)
+QEMU_FDT_HPA=$(from_common_h QEMU_FDT_HPA)
+RAM_POOL_HPA=$(from_common_h RAM_POOL_HPA)
+MAX_VMS=$(from_common_h MAX_VMS)
 BOOT_INFO_MAGIC=$(from_common_h BOOT_INFO_MAGIC)
-BOOT_SSTC=1
+BOOT_SSTC=1 BOOT_SERVE=1 BOOT_INPUT_FILE=2
 
 usage() {
     cat <<EOF
@@ -184,7 +186,6 @@ place_elf() {
         fi
     done <<<"$segments"
     [ -n "$entry_phys" ] || die "$f: entry point $entry is in no loadable segment"
-    image_bin=$run_dir/guest.bin
     : >"$image_bin"
     while read -r type off vaddr paddr filesz memsz rest; do
         dd if="$f" of="$image_bin" bs=64K iflag=skip_bytes,count_bytes \
@@ -258,7 +259,7 @@ write_dts() {
 
     memory@80000000 {
         device_type = "memory";
-        reg = <0x0 $(hex "$GUEST_RAM_BASE") 0x0 $(hex "$mem")>;
+        reg = <0x0 $(hex "$GUEST_RAM_BASE") 0x0 $(hex "$mem_of_vm")>;
     };
 
     cpus {
@@ -314,8 +315,8 @@ EOF
 }
 
 # ---- Options ----
-mem="" load_addr="" append="" initrd="" sstc=1 cpu="rv64,h=true"
-log=0 debug=0 build_only=0 list_tools=0 linux=0 file="" append_set=0
+mem="" load_addr="" append="" initrd="" sstc=1 cpu="rv64,h=true" timeout=0
+log=0 debug=0 build_only=0 list_tools=0 serve=0 append_set=0 files=()
 while [ $# -gt 0 ]; do
     case $1 in
     --mem) [ $# -ge 2 ] || die "--mem needs a size"; mem=$(parse_size "$2"); shift ;;
@@ -323,7 +324,9 @@ while [ $# -gt 0 ]; do
     --append) [ $# -ge 2 ] || die "--append needs an argument"; append=$2; append_set=1; shift ;;
     --initrd) [ $# -ge 2 ] || die "--initrd needs a file"; initrd=$2; shift ;;
     --no-sstc) sstc=0 ;;
-    --linux) linux=1 ;;
+    --linux) files+=(--linux) ;;
+    --serve) [ $# -ge 2 ] || die "--serve needs a FILE"; serve=1; files+=("$2"); shift ;;
+    --timeout) [ $# -ge 2 ] || die "--timeout needs a number of seconds"; timeout=$2; shift ;;
     --cpu) [ $# -ge 2 ] || die "--cpu needs a model"; cpu=$2; shift ;;
     --log) log=1 ;;
     --debug) debug=1 ;;
@@ -331,19 +334,13 @@ while [ $# -gt 0 ]; do
     --list-tools) list_tools=1 ;;
     -h | --help) usage; exit 0 ;;
     -*) die "unknown option '$1' (see ./run.sh --help)" ;;
-    *) [ -z "$file" ] || die "more than one guest file: '$file' and '$1'"; file=$1 ;;
+    *) files+=("$1") ;;
     esac
     shift
 done
-if [ "$linux" = 1 ]; then
-    [ -z "$file" ] || die "--linux boots Debian's kernel: give no FILE as well"
-    mem=${mem:-$((256 << 20))}
-    [ "$append_set" = 1 ] || append="console=ttyS0 earlycon"
-fi
-mem=${mem:-$((64 << 20))}
-[ $((mem % (1 << 20))) = 0 ] || die "--mem must be a whole number of MiB"
-[ "$mem" -ge $((4 << 20)) ] && [ "$mem" -le $((8 << 30)) ] ||
-    die "--mem must be between 4M and 8G"
+[[ $timeout =~ ^[0-9]+$ ]] || die "bad --timeout '$timeout' (a whole number of seconds)"
+[ "$serve" = 0 ] || [ ${#files[@]} = 1 ] || die "--serve runs one FILE, a fresh VM of it per request"
+[ ${#files[@]} -le "$MAX_VMS" ] || die "at most $MAX_VMS VMs at once"
 if [ -n "$load_addr" ]; then
     [[ $load_addr =~ ^(0x[0-9a-fA-F]+|[0-9]+)$ ]] || die "bad --load-addr '$load_addr'"
 fi
@@ -352,69 +349,131 @@ if [ "$list_tools" = 1 ]; then
     exit 0
 fi
 check_tools
-if [ "$linux" = 1 ]; then
-    "$top/guest/linux/fetch.sh" >/dev/null || die "could not prepare the Linux guest (see above)"
-    file=$build/linux/Image
-    initrd=${initrd:-$build/linux/initramfs.cpio.gz}
-fi
+[[ " ${files[*]} " != *" --linux "* ]] || "$top/guest/linux/fetch.sh" >/dev/null ||
+    die "could not prepare the Linux guest (see above)"
 [ -z "$initrd" ] || [ -f "$initrd" ] || die "$initrd: no such file"
 mkdir -p "$build"
 run_dir=$(mktemp -d "$build/run.XXXXXX") # this run's own files
-trap 'rm -rf "$run_dir"' EXIT
+[ -n "${HV1K_KEEP:-}" ] || trap 'rm -rf "$run_dir"' EXIT
 build_hypervisor
-if [ -z "$file" ]; then
+if [ ${#files[@]} = 0 ]; then
     build_guest "$build/demo.elf" "$top/guest/demo.c"
-    file=$build/demo.elf
+    files=("$build/demo.elf")
 fi
 [ "$build_only" = 0 ] || exit 0
-place_image "$file"
+
+# ---- The templates: each guest's pieces, loaded once into hv1k's memory ----
+# Host memory from TEMPLATES_HPA up holds, page by page, each VM's image,
+# device tree and initrd (and --serve's input); struct boot_info says which
+# goes where in a fresh VM's RAM. VMs' RAM itself comes from the pool at
+# RAM_POOL_HPA (3 GiB), sized here for all of them.
+next_hpa=$TEMPLATES_HPA pool=0 qemu_loaders=() words=()
+load_piece() { # load_piece FILE: sets piece_hpa, where QEMU will put it
+    piece_hpa=$next_hpa
+    qemu_loaders+=(-device "loader,file=$1,addr=$(hex "$piece_hpa"),force-raw=on")
+    next_hpa=$(align_up $((next_hpa + $(file_size "$1"))) 4096)
+    ((next_hpa <= QEMU_FDT_HPA)) || die "the guests' images and initrds do not fit in $(((QEMU_FDT_HPA - TEMPLATES_HPA) >> 20)) MiB"
+}
 
 # Guest RAM: the device tree in its last 64 KiB, the initrd just below it
 # (out of the way of the kernel and of the large free area Linux wants for
-# its CMA pool), and the image from its load address up.
-ram_end=$((GUEST_RAM_BASE + mem))
-dtb_gpa=$((ram_end - (64 << 10)))
-limit=$dtb_gpa
-if [ -n "$initrd" ]; then
-    initrd_gpa=$(((dtb_gpa - $(file_size "$initrd")) / 4096 * 4096))
-    initrd_end=$((initrd_gpa + $(file_size "$initrd")))
-    limit=$initrd_gpa
-fi
-if ((load_gpa < GUEST_RAM_BASE || image_end > limit)); then
-    die "$file does not fit in guest RAM: it needs $(hex "$load_gpa")-$(hex "$image_end"), there is room for $(hex "$GUEST_RAM_BASE")-$(hex "$limit") (try a larger --mem)"
-fi
-write_dts >"$run_dir/vm.dts"
-"$DTC" -q -I dts -O dtb -o "$run_dir/vm.dtb" "$run_dir/vm.dts"
-cp "$run_dir/vm.dts" "$build/vm.dts" # the last VM's device tree, to read
-
-# Host RAM: OpenSBI, hv1k and its page tables below GUEST_RAM_HPA, then guest
-# RAM, then 2 MiB where QEMU puts the host's own device tree.
-host_mem_mib=$(((GUEST_RAM_HPA - 0x80000000 + mem) / (1 << 20) + 2))
-hpa() { hex $((GUEST_RAM_HPA + $1 - GUEST_RAM_BASE)); }
-boot_info() { # boot_info INDEX VALUE: one u64 of struct boot_info
-    echo "-device loader,addr=$(hex $((BOOT_INFO_HPA + 8 * $1))),data=$(hex "$2"),data-len=8"
+# its CMA pool), with --serve the request's 4 KiB below that, and the image
+# from its load address up. Adds one template's words to struct boot_info.
+add_template() { # add_template VM-NUMBER FILE[@SIZE]
+    local n=$1 file=${2%@*} vm_mem=$mem vm_initrd=$initrd
+    [[ $2 != *@* ]] || vm_mem=$(parse_size "${2##*@}")
+    if [ "$file" = --linux ]; then
+        file=$build/linux/Image
+        vm_initrd=${initrd:-$build/linux/initramfs.cpio.gz}
+        vm_mem=${vm_mem:-$((256 << 20))}
+        [ "$append_set" = 1 ] || append="console=ttyS0 earlycon"
+    fi
+    [ "$serve" = 0 ] || vm_mem=${vm_mem:-$((256 << 10))}
+    vm_mem=${vm_mem:-$((64 << 20))}
+    [ $((vm_mem % (64 << 10))) = 0 ] || die "$file: guest RAM must be a multiple of 64K"
+    [ "$vm_mem" -ge $((256 << 10)) ] && [ "$vm_mem" -le $((8 << 30)) ] ||
+        die "$file: guest RAM must be between 256K and 8G"
+    image_bin=$run_dir/guest$n.bin
+    place_image "$file"
+    local ram_end=$((GUEST_RAM_BASE + vm_mem))
+    dtb_gpa=$((ram_end - (64 << 10)))
+    local limit=$dtb_gpa initrd_words=(0 0 0)
+    if [ -n "$vm_initrd" ]; then
+        initrd_gpa=$(((dtb_gpa - $(file_size "$vm_initrd")) / 4096 * 4096))
+        initrd_end=$((initrd_gpa + $(file_size "$vm_initrd")))
+        limit=$initrd_gpa
+        load_piece "$vm_initrd"
+        initrd_words=("$piece_hpa" "$initrd_gpa" "$(file_size "$vm_initrd")")
+    fi
+    if [ "$serve" = 1 ]; then
+        request_gpa=$((limit - 4096))
+        limit=$request_gpa
+    fi
+    if ((load_gpa < GUEST_RAM_BASE || image_end > limit)); then
+        die "$file does not fit in guest RAM: it needs $(hex "$load_gpa")-$(hex "$image_end"), there is room for $(hex "$GUEST_RAM_BASE")-$(hex "$limit") (try a larger --mem)"
+    fi
+    mem_of_vm=$vm_mem initrd=$vm_initrd write_dts >"$run_dir/vm$n.dts"
+    "$DTC" -q -I dts -O dtb -o "$run_dir/vm$n.dtb" "$run_dir/vm$n.dts"
+    cp "$run_dir/vm$n.dts" "$build/vm$n.dts" # to read
+    load_piece "$image_bin"
+    words+=("$vm_mem" "$entry" "$dtb_gpa" $((sstc ? BOOT_SSTC : 0))
+        "$piece_hpa" "$load_gpa" "$(file_size "$image_bin")")
+    load_piece "$run_dir/vm$n.dtb"
+    words+=("$piece_hpa" "$dtb_gpa" "$(file_size "$run_dir/vm$n.dtb")" "${initrd_words[@]}")
+    pool=$((pool + $(align_up "$vm_mem" $((2 << 20)))))
 }
+
+for i in "${!files[@]}"; do
+    add_template $((i + 1)) "${files[$i]}"
+done
+for ((i = ${#files[@]}; i < MAX_VMS; i++)); do
+    words+=(0 0 0 0 0 0 0 0 0 0 0 0 0)
+done
+
+# --serve reads its requests from a pipe or a file through QEMU's memory:
+# hv1k gets every byte (a UART would drop those that come before OpenSBI
+# is ready) and knows where the input ends. From a terminal, they are typed.
+flags=0 input_hpa=0 input_size=0 qemu_stdin=/dev/stdin
+if [ "$serve" = 1 ] && [ ! -t 0 ]; then
+    cat >"$run_dir/input"
+    flags=$((BOOT_SERVE | BOOT_INPUT_FILE)) input_size=$(file_size "$run_dir/input")
+    if [ "$input_size" != 0 ]; then
+        load_piece "$run_dir/input"
+        input_hpa=$piece_hpa
+    fi
+    qemu_stdin=/dev/null
+elif [ "$serve" = 1 ]; then
+    flags=$BOOT_SERVE
+    echo "run.sh: type one request per line; an empty line or Ctrl-D ends" >&2
+fi
+
+# struct boot_info (common.h), little-endian, as a file for QEMU to load.
+u64() { # u64 VALUE: its 8 bytes
+    local h
+    printf -v h %016x "$1"
+    printf "\\x${h:14:2}\\x${h:12:2}\\x${h:10:2}\\x${h:8:2}\\x${h:6:2}\\x${h:4:2}\\x${h:2:2}\\x${h:0:2}"
+}
+for word in "$BOOT_INFO_MAGIC" ${#files[@]} "$flags" "$timeout" "$pool" \
+    "$input_hpa" "$input_size" "${request_gpa:-0}" "${words[@]}"; do
+    u64 "$word"
+done >"$run_dir/boot-info.bin"
+
+# Host RAM: OpenSBI, hv1k, the boot info and the templates below 3 GiB
+# (QEMU's own device tree at its top), then the pool for the VMs' RAM.
+host_mem_mib=$(((RAM_POOL_HPA - 0x80000000 + pool) >> 20))
 qemu_args=(-machine virt -cpu "$cpu" -smp 1 -m "${host_mem_mib}M" -nographic
-    -bios "$BIOS" -kernel "$build/hypervisor.elf"
-    -device "loader,file=$image_bin,addr=$(hpa "$load_gpa"),force-raw=on"
-    -device "loader,file=$run_dir/vm.dtb,addr=$(hpa "$dtb_gpa"),force-raw=on")
-[ -z "$initrd" ] || qemu_args+=(-device "loader,file=$initrd,addr=$(hpa "$initrd_gpa"),force-raw=on")
-# shellcheck disable=SC2207
-qemu_args+=($(boot_info 0 "$BOOT_INFO_MAGIC") $(boot_info 1 "$mem")
-    $(boot_info 2 "$entry") $(boot_info 3 "$dtb_gpa")
-    $(boot_info 4 $((sstc ? BOOT_SSTC : 0))))
+    -bios "$BIOS" -kernel "$build/hypervisor.elf" "${qemu_loaders[@]}"
+    -device "loader,file=$run_dir/boot-info.bin,addr=$(hex "$BOOT_INFO_HPA"),force-raw=on")
 [ "$log" = 0 ] || qemu_args+=(-d unimp,guest_errors,int,cpu_reset -D "$build/qemu.log")
 if [ "$debug" = 1 ]; then
     qemu_args+=(-s -S)
     echo "run.sh: QEMU waits for gdb; in another terminal run:" >&2
     echo "  gdb-multiarch $build/hypervisor.elf -ex 'target remote :1234'" >&2
 fi
-[ -t 0 ] && echo "run.sh: in QEMU, press Ctrl-A then x to quit" >&2
-
-# A guest that reboots ends QEMU with EXIT_REBOOT; start it again.
-while :; do
-    status=0
-    "$QEMU" "${qemu_args[@]}" || status=$?
-    [ "$status" = "$EXIT_REBOOT" ] || exit "$status"
-    echo "run.sh: the guest rebooted; starting it again" >&2
-done
+if [ -t 0 ]; then
+    echo "run.sh: in QEMU, press Ctrl-A then x to quit" >&2
+    [ ${#files[@]} -le 1 ] || echo "run.sh: Ctrl-] passes typed input to the next VM" >&2
+fi
+status=0
+"$QEMU" "${qemu_args[@]}" <"$qemu_stdin" || status=$?
+exit "$status"

@@ -1,12 +1,20 @@
 // guest.h: the tiny runtime every hv1k guest in this repository uses.
 // A guest is one C file that includes this header and defines
-// `int main(void)`; start.S calls start_guest(), which runs main() and
-// shuts the VM down through SBI SRST: 0 from main is a clean shutdown,
-// anything else a system failure.
+// `int main(void)`; start.S calls start_guest(a0, a1), which keeps the two
+// entry registers in boot_a0/boot_a1, runs main() and shuts the VM down
+// through SBI SRST: 0 from main is a clean shutdown, anything else a system
+// failure.
 #pragma once
 #include "../common.h"
 
 int main(void);
+
+// a0 and a1 as the guest was entered with them, for main() to read (set by
+// start_guest after it clears .bss). A VM started normally gets a0 = hart ID
+// and a1 = the guest physical address of its device tree; a VM that
+// `./run.sh --serve FILE` starts for one request gets a0 = the guest physical
+// address of the request's bytes and a1 = their length.
+unsigned long boot_a0, boot_a1;
 
 // ---- Console ----
 // putchar (used by printf) writes one byte through SBI DBCN write_byte.
@@ -30,6 +38,18 @@ static inline void uart_puts(const char *s) {
             ;
         uart[0] = (uint8_t)*s; // THR
     }
+}
+
+// ---- hv1k's own hypercalls ----
+#ifndef HV1K_RESPOND // TODO: common.h (it will have `#define HV1K_RESPOND 1`)
+#define HV1K_RESPOND 1
+#endif
+
+// --serve: answers this VM's request with the `len` bytes at guest physical
+// address `buf`. It ends the VM: it returns only if hv1k refused, so a guest
+// loops in wfi after it.
+static inline void hv1k_respond(const void *buf, unsigned long len) {
+    sbi_call(SBI_EXT_HV1K, HV1K_RESPOND, (long)buf, (long)len, 0, 0);
 }
 
 // ---- Time ----
@@ -119,8 +139,11 @@ static inline void check_ticks_on_time(const volatile unsigned long *asked_for,
 
 extern char __bss[], __bss_end[];
 
-__attribute__((noreturn)) void start_guest(void) {
+// a0, a1: the guest's entry registers, passed on unchanged by start.S.
+__attribute__((noreturn)) void start_guest(unsigned long a0, unsigned long a1) {
     memset(__bss, 0, (size_t)(__bss_end - __bss));
+    boot_a0 = a0; // after the memset: boot_a0/boot_a1 are in .bss
+    boot_a1 = a1;
     int status = main();
     sbi_shutdown(status != 0 || failures != 0);
 }

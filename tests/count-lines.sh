@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Counts hv1k's lines of code: hypervisor.c + common.h without blank lines
-# and comment-only lines (// and /* */ comments are removed first, then the
+# Counts hv1k's lines of code: hypervisor.c without blank lines and
+# comment-only lines (// and /* */ comments are removed first, then the
 # lines that still hold something are counted). The budget is 1,000.
 set -eu
 cd "$(dirname "$0")/.."
-cat hypervisor.c common.h | awk '
+awk '
 {
     line = $0; code = ""
     while (line != "") {
@@ -24,4 +24,4 @@ cat hypervisor.c common.h | awk '
     }
     if (code ~ /[^ \t]/) lines++
 }
-END { print lines }'
+END { print lines }' hypervisor.c

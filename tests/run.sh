@@ -215,7 +215,7 @@ linux_tests() {
         "hv1k: guest shut down (no reason)" "!FAIL" "${linux_bad[@]}"
     TIMEOUT=180 RUNNER="$top/tests/linux-session.sh reboot" check linux_reboot 5 "$OK" \
         "--linux" "" "ok: after reboot the shell prompt appeared again" \
-        "run.sh: the guest rebooted; starting it again" \
+        "hv1k: guest rebooted; starting it again" \
         "hv1k: guest shut down (no reason)" "!FAIL" "${linux_bad[@]}"
 }
 # The first run fetches the kernel and busybox; without them each Linux
