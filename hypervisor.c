@@ -255,10 +255,9 @@ static uint8_t *alloc_ram(unsigned long size) {
     return NULL;
 }
 
-// Scrubs the RAM (no VM may see what another left) and returns it.
+// Returns the RAM to the pool, zero again (gstage_unmap_all scrubbed it).
 static void free_ram(uint8_t *ram, unsigned long size) {
     unsigned long first = (unsigned long)(ram - (uint8_t *)RAM_POOL_HPA) / RAM_BLOCK;
-    memset(ram, 0, size);
     memset(&ram_block_used[first], 0, (size + RAM_BLOCK - 1) / RAM_BLOCK);
 }
 
@@ -287,26 +286,34 @@ static uint64_t *gstage_leaf(uint64_t *root, unsigned long gpa) {
 }
 
 // Maps one 4 KiB guest page to host memory. Every G-stage access counts as a
-// user access, so leaves need U; A and D are preset because QEMU 10 (Svadu)
-// faults on clear ones unless henvcfg.ADUE asks the hardware to set them.
+// user access, so leaves need U. A is preset (QEMU 10, with Svadu, may
+// fault on a clear one); D starts clear and says "the guest wrote this
+// page": the hardware sets it (QEMU 7.2), or handle_guest_page_fault does.
+// vm_destroy scrubs only such pages; the others are still zero.
 static void gstage_map_page(struct vm *vm, unsigned long gpa, unsigned long hpa,
                             unsigned long perms) {
     uint64_t *pte = gstage_leaf(vm->gstage_root, gpa);
     if (*pte & PTE_V)
         PANIC("G-stage: GPA 0x%lx is already mapped", gpa);
-    *pte = (hpa >> 12) << 10 | perms | PTE_U | PTE_A | PTE_D | PTE_V;
+    *pte = (hpa >> 12) << 10 | perms | PTE_U | PTE_A | PTE_V;
 }
 
-// Returns the tables below the root to the free list and clears the root,
-// which the VM's slot keeps for its next VM.
+// Scrubs every page the guest wrote (D), returns the tables below the root
+// to the free list and clears the root, which the VM's slot keeps for its
+// next VM.
 static void gstage_unmap_all(struct vm *vm) {
     for (int i = 0; i < GSTAGE_ROOT_ENTRIES; i++) {
         if (!(vm->gstage_root[i] & PTE_V))
             continue;
         uint64_t *middle = PTE_TABLE_ADDRESS(vm->gstage_root[i]);
-        for (int j = 0; j < 512; j++)
+        for (int j = 0; j < 512; j++) {
+            uint64_t *leaves = PTE_TABLE_ADDRESS(middle[j]);
+            for (int k = 0; middle[j] & PTE_V && k < 512; k++)
+                if (leaves[k] & PTE_D)
+                    memset(PTE_TABLE_ADDRESS(leaves[k]), 0, PAGE_SIZE);
             if (middle[j] & PTE_V)
-                free_page(PTE_TABLE_ADDRESS(middle[j]));
+                free_page(leaves);
+        }
         free_page(middle);
         vm->gstage_root[i] = 0;
     }
@@ -618,8 +625,9 @@ static void serve_request_ended(struct vm *vm, unsigned long ended_at);
 __attribute__((noreturn)) void restart_scheduler(void);
 
 // What a VM prints. With one VM it goes straight to the console. With
-// several, each VM's output is kept until a newline (or a full buffer, or
-// the end of its slice), and every screen line starts with "[N] ".
+// several, each VM's output is kept until a newline, a full buffer, or the
+// VM waits (so a shell prompt shows at once), and every screen line starts
+// with "[N] ". A VM preempted in the middle of a line finishes it first.
 static void console_end_line(void) { // someone else is about to print
     if (line_owner)
         putchar('\n');
@@ -900,7 +908,8 @@ __attribute__((noreturn)) void schedule(void) {
         if (!vm->started_at)
             vm->started_at = READ_CSR(time);
         vcpu_run(&vm->vcpu);
-        vm_flush_output(vm);
+        if (vm->state == VM_WAITING) // e.g. a shell prompt, waiting for input
+            vm_flush_output(vm);
         vcpu_put(&vm->vcpu);
     }
 }
@@ -1418,6 +1427,14 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
                          : trap->scause == SCAUSE_LOAD_GUEST_PAGE_FAULT ? "load"
                                                                         : "fetch";
     struct mmio_access acc;
+    // The guest's first store to a page of its RAM, where the hardware does
+    // not set G-stage D bits itself: set it, and let the guest go on.
+    uint64_t *leaf = guest_ram(vm, gpa, 1) ? gstage_leaf(vm->gstage_root, gpa) : 0;
+    if (trap->scause == SCAUSE_STORE_GUEST_PAGE_FAULT && leaf && !(*leaf & PTE_D)) {
+        *leaf |= PTE_D;
+        hfence_gvma_all();
+        return 0;
+    }
     vm->exits.mmio++;
     // The guest's own page-table walk read or wrote this GPA: htinst holds a
     // pseudo-instruction (bits 1:0 = 00, e.g. 0x3000). Never emulate that.
