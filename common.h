@@ -91,6 +91,14 @@
 #define LSR_DR 0x01   // data ready
 #define LSR_THRE 0x20 // transmit holding register empty
 #define LSR_TEMT 0x40 // transmitter empty
+#define IIR_NONE 0x01 // no interrupt pending
+#define IIR_THRE 0x02 // transmit holding register empty
+#define IIR_RX 0x04   // received data available
+#define IIR_FIFOS_ENABLED 0xc0
+#define FCR_FIFO_ENABLE 0x01
+#define MSR_CTS 0x10 // clear to send, data set ready and carrier detect:
+#define MSR_DSR 0x20 // "a cable is plugged in"
+#define MSR_DCD 0x80
 #define PLIC_BASE 0x0c000000UL // platform-level interrupt controller
 #define PLIC_SIZE 0x400000UL
 #define PLIC_SOURCES 32              // priority registers 0-31 (0 is unused)

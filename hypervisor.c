@@ -24,40 +24,29 @@ void putchar(char ch) {
     host_uart[UART_RBR] = (uint8_t)ch;
 }
 
-// Typed input. hv1k moves it from the real UART into this ring when the
-// UART interrupts (or when a guest looks), so that the interrupt does not
-// stay raised while a guest is not reading; a full ring silences it.
+// Typed input: hv1k drains the real UART into this ring whenever it
+// interrupts (or a guest looks), so that its interrupt never stays raised
+// and Ctrl-] works whoever runs. A full ring drops bytes, as a real UART's
+// overrun does.
 #define KEY_NEXT_VM 0x1d // Ctrl-]: typed input goes to the next VM
-static uint8_t input_ring[256];
-static unsigned long input_head, input_tail; // read at head, written at tail
+static uint8_t typed[256];
+static unsigned long typed_head, typed_tail; // read at head, written at tail
 static void switch_input_vm(void);
 
-static void host_console_read(void) {
-    while (host_uart[UART_LSR] & LSR_DR &&
-           input_tail - input_head < sizeof input_ring) {
+static int host_input_ready(void) {
+    while (host_uart[UART_LSR] & LSR_DR) {
         uint8_t ch = host_uart[UART_RBR];
         if (ch == KEY_NEXT_VM)
             switch_input_vm();
-        else
-            input_ring[input_tail++ % sizeof input_ring] = ch;
+        else if (typed_tail - typed_head < sizeof typed)
+            typed[typed_tail++ % sizeof typed] = ch;
     }
-    if (input_tail - input_head == sizeof input_ring)
-        host_uart[UART_IER] = 0;
-}
-
-static int host_input_ready(void) {
-    if (input_head == input_tail)
-        host_console_read();
-    return input_head != input_tail;
+    return typed_head != typed_tail;
 }
 
 // Returns the next byte typed on the host console, or -1 if there is none.
 static int host_getchar(void) {
-    if (!host_input_ready())
-        return -1;
-    if (input_tail - input_head == sizeof input_ring)
-        host_uart[UART_IER] = IER_RX; // there is room again
-    return input_ring[input_head++ % sizeof input_ring];
+    return host_input_ready() ? typed[typed_head++ % sizeof typed] : -1;
 }
 
 // Host console input arrives as an interrupt, so that an idle guest causes
@@ -138,7 +127,7 @@ static void set_host_timer(unsigned long when) {
 struct vcpu_csrs {
     unsigned long vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval,
         vsatp, hvip, vstimecmp, henvcfg, senvcfg, scounteren;
-    int in_vs_mode; // it trapped from VS-mode (1) or VU-mode (0)
+    unsigned long hstatus, sstatus_spp; // its privilege: SPVP, SPP (VS or VU)
 };
 
 struct vcpu {
@@ -235,30 +224,19 @@ static void free_page(void *page) {
     free_pages = page;
 }
 
-// VMs' RAM comes from the pool at RAM_POOL_HPA in 2 MiB blocks; a VM's RAM
-// is contiguous in host memory. run.sh sizes the pool for every VM at once.
-#define RAM_BLOCK (2UL << 20)
-#define RAM_BLOCKS_MAX 8192 // 16 GiB
-static uint8_t ram_block_used[RAM_BLOCKS_MAX];
+// VMs' RAM comes from the pool at RAM_POOL_HPA (run.sh sizes it for every
+// VM at once), in 2 MiB steps. A slot gets its RAM with its first VM and
+// keeps it, scrubbed, for the next VM it holds (after a reboot, or the next
+// request with --serve), just as it keeps its G-stage root table.
+#define RAM_ALIGN (2UL << 20)
+static uint8_t *next_free_ram = (uint8_t *)RAM_POOL_HPA;
 
-// Returns host RAM for `size` bytes, or NULL: first fit over the blocks.
 static uint8_t *alloc_ram(unsigned long size) {
-    unsigned long need = (size + RAM_BLOCK - 1) / RAM_BLOCK, run = 0;
-    unsigned long blocks = boot_info->pool_size / RAM_BLOCK;
-    for (unsigned long i = 0; i < blocks && i < RAM_BLOCKS_MAX; i++) {
-        run = ram_block_used[i] ? 0 : run + 1;
-        if (run < need)
-            continue;
-        memset(&ram_block_used[i + 1 - need], 1, need);
-        return (uint8_t *)RAM_POOL_HPA + (i + 1 - need) * RAM_BLOCK;
-    }
-    return NULL;
-}
-
-// Returns the RAM to the pool, zero again (gstage_unmap_all scrubbed it).
-static void free_ram(uint8_t *ram, unsigned long size) {
-    unsigned long first = (unsigned long)(ram - (uint8_t *)RAM_POOL_HPA) / RAM_BLOCK;
-    memset(&ram_block_used[first], 0, (size + RAM_BLOCK - 1) / RAM_BLOCK);
+    uint8_t *ram = next_free_ram;
+    next_free_ram += (size + RAM_ALIGN - 1) & ~(RAM_ALIGN - 1);
+    if (next_free_ram > (uint8_t *)RAM_POOL_HPA + boot_info->pool_size)
+        PANIC("the RAM pool is too small (run.sh sized it)");
+    return ram;
 }
 
 // ============================================================================
@@ -342,6 +320,7 @@ static unsigned long vm_hgatp(const struct vm *vm) {
 // ============================================================================
 
 static void vcpu_reset(struct vcpu *vcpu);
+static void vm_flush_output(struct vm *vm);
 
 // Returns hv1k's address for guest RAM [gpa, gpa + len), or NULL unless every
 // byte of it is guest RAM. Guest pointers are checked here before any use.
@@ -352,45 +331,32 @@ static uint8_t *guest_ram(struct vm *vm, unsigned long gpa, unsigned long len) {
     return vm->ram + offset;
 }
 
-// Is the template run.sh wrote one that fits in its own RAM?
-static int template_is_sane(const struct template *t) {
-    int sane = t->ram_size && t->ram_size % PAGE_SIZE == 0 &&
-               t->entry - GUEST_RAM_BASE < t->ram_size &&
-               t->dtb - GUEST_RAM_BASE < t->ram_size;
+// Builds a VM in `vm`'s slot from template `t`: its RAM with the template's
+// pieces copied in, its own G-stage table under its own VMID (the slot's
+// number), fresh devices, and its vCPU in the boot state.
+static void vm_create(struct vm *vm, const struct template *t) {
+    int id = vm->id;
+    uint8_t *ram = vm->ram ? vm->ram : alloc_ram(t->ram_size);
+    uint64_t *root = vm->gstage_root ? vm->gstage_root : alloc_pages(4, 4 * PAGE_SIZE);
+    memset(vm, 0, sizeof *vm); // fresh devices, exit counts and vCPU
+    vm->id = id;
+    vm->template = t;
+    vm->vmid = (unsigned long)id;
+    vm->gstage_root = root;
+    vm->ram = ram;
+    vm->ram_size = t->ram_size;
+    vm->sstc = (t->flags & BOOT_SSTC) != 0;
+    vm->vcpu.vm = vm;
+    for (unsigned long off = 0; off < vm->ram_size; off += PAGE_SIZE)
+        gstage_map_page(vm, GUEST_RAM_BASE + off, (unsigned long)ram + off,
+                        PTE_R | PTE_W | PTE_X);
     for (int i = 0; i < 3; i++) {
         const struct boot_piece *p = &t->piece[i];
-        sane &= p->size == 0 || (p->gpa - GUEST_RAM_BASE <= t->ram_size &&
-                p->size <= t->ram_size - (p->gpa - GUEST_RAM_BASE) &&
-                p->hpa >= TEMPLATES_HPA && p->hpa + p->size <= QEMU_FDT_HPA);
+        uint8_t *to = guest_ram(vm, p->gpa, p->size);
+        if (!to)
+            PANIC("vm %d: its image, device tree or initrd is not in its RAM", id);
+        memcpy(to, (void *)p->hpa, p->size);
     }
-    return sane;
-}
-
-// Builds a VM in `vm`'s slot from template `t`: RAM from the pool, the
-// template's pieces copied in, its own G-stage table under its own VMID
-// (the slot's number), and its vCPU in the boot state.
-static void vm_create(struct vm *vm, const struct template *t) {
-    vm->template = t;
-    vm->ram_size = t->ram_size;
-    vm->ram = alloc_ram(t->ram_size);
-    if (!vm->ram)
-        PANIC("no RAM in the pool for vm %d", vm->id);
-    vm->sstc = (t->flags & BOOT_SSTC) != 0;
-    vm->vmid = (unsigned long)vm->id;
-    if (!vm->gstage_root)
-        vm->gstage_root = alloc_pages(4, 4 * PAGE_SIZE);
-    for (unsigned long off = 0; off < vm->ram_size; off += PAGE_SIZE)
-        gstage_map_page(vm, GUEST_RAM_BASE + off, (unsigned long)vm->ram + off,
-                        PTE_R | PTE_W | PTE_X);
-    for (int i = 0; i < 3; i++)
-        if (t->piece[i].size)
-            memcpy(guest_ram(vm, t->piece[i].gpa, t->piece[i].size),
-                   (void *)t->piece[i].hpa, t->piece[i].size);
-    memset(&vm->uart, 0, sizeof vm->uart);
-    memset(&vm->plic, 0, sizeof vm->plic);
-    memset(&vm->exits, 0, sizeof vm->exits);
-    vm->started_at = vm->request = vm->out_len = 0;
-    vm->vcpu.vm = vm;
     vcpu_reset(&vm->vcpu);
     // The VMID may have served an earlier VM: forget its translations.
     WRITE_CSR(hgatp, vm_hgatp(vm));
@@ -402,11 +368,10 @@ static void vm_create(struct vm *vm, const struct template *t) {
     vms_alive++;
 }
 
-// Ends the VM's life: its G-stage tables and its scrubbed RAM go back to
-// their pools, and its slot is free. Its vCPU's state is dropped.
+// Ends the VM's life: its RAM is scrubbed, its G-stage tables go back to
+// the free list, and its slot is free. Its vCPU's state is dropped.
 static void vm_destroy(struct vm *vm) {
     gstage_unmap_all(vm);
-    free_ram(vm->ram, vm->ram_size);
     if (loaded == &vm->vcpu)
         loaded = NULL;
     if (fpu_owner == &vm->vcpu)
@@ -450,22 +415,19 @@ static void hypervisor_csrs_init(void) {
     WRITE_CSR(sie, 1UL << IRQ_S_TIMER | 1UL << IRQ_S_EXT);
 }
 
-// Puts the vCPU in the state the Linux boot protocol asks for (a0 = hart id,
-// a1 = device tree, paging off), with the S-level CSRs of a supervisor
-// fresh out of reset and zeros in its f registers.
+// Puts a zeroed vCPU in the state the Linux boot protocol asks for (a0 =
+// hart id 0, a1 = device tree, paging off in VS-mode), with the S-level CSRs
+// of a supervisor fresh out of reset and zeros in its f registers.
 static void vcpu_reset(struct vcpu *vcpu) {
-    const struct template *t = vcpu->vm->template;
-    memset(vcpu->regs, 0, sizeof vcpu->regs);
-    memset(vcpu->fregs, 0, sizeof vcpu->fregs);
-    memset(&vcpu->csr, 0, sizeof vcpu->csr);
-    vcpu->regs[REG_A0 + 1] = t->dtb;
-    vcpu->pc = t->entry;
+    vcpu->regs[REG_A0 + 1] = vcpu->vm->template->dtb;
+    vcpu->pc = vcpu->vm->template->entry;
     vcpu->csr.vsstatus = SSTATUS_FS_INITIAL;
     // QEMU resets vstimecmp to 0, and QEMU 10 raises the guest's timer
     // interrupt from it even with henvcfg.STCE clear: park it at "never".
     vcpu->csr.vstimecmp = -1UL;
     vcpu->csr.henvcfg = vcpu->vm->sstc ? HENVCFG_STCE : 0;
-    vcpu->csr.in_vs_mode = 1;
+    vcpu->csr.hstatus = READ_CSR(hstatus) | HSTATUS_SPVP;
+    vcpu->csr.sstatus_spp = SSTATUS_SPP;
     vcpu->timer = -1UL;
 }
 
@@ -509,11 +471,8 @@ static void vcpu_load(struct vcpu *vcpu) {
     WRITE_CSR(henvcfg, c->henvcfg); // hv1k's choice; the guest cannot change it
     WRITE_CSR(senvcfg, c->senvcfg);
     WRITE_CSR(scounteren, c->scounteren);
-    // The privilege sret returns to: VS (SPVP, SPP = 1) or VU.
-    unsigned long hstatus = READ_CSR(hstatus) | HSTATUS_SPV | HSTATUS_SPVP;
-    unsigned long sstatus = READ_CSR(sstatus) | SSTATUS_SPP;
-    WRITE_CSR(hstatus, c->in_vs_mode ? hstatus : hstatus & ~HSTATUS_SPVP);
-    WRITE_CSR(sstatus, c->in_vs_mode ? sstatus : sstatus & ~SSTATUS_SPP);
+    WRITE_CSR(hstatus, c->hstatus);
+    WRITE_CSR(sstatus, (READ_CSR(sstatus) & ~SSTATUS_SPP) | c->sstatus_spp);
     WRITE_CSR(hgatp, vm_hgatp(vcpu->vm));
     if (fpu_owner != vcpu) {
         fpu_restore(vcpu->fregs);
@@ -540,7 +499,8 @@ static void vcpu_put(struct vcpu *vcpu) {
         c->vstimecmp = READ_CSR(vstimecmp);
     c->senvcfg = READ_CSR(senvcfg);
     c->scounteren = READ_CSR(scounteren);
-    c->in_vs_mode = (READ_CSR(sstatus) & SSTATUS_SPP) != 0;
+    c->hstatus = READ_CSR(hstatus);
+    c->sstatus_spp = READ_CSR(sstatus) & SSTATUS_SPP;
     if ((READ_CSR(sstatus) & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
         fpu_save(vcpu->fregs);
         WRITE_CSR(sstatus, (READ_CSR(sstatus) & ~SSTATUS_FS) | SSTATUS_FS_CLEAN);
@@ -678,13 +638,9 @@ static void print_vm_prefix(const struct vm *vm) {
 
 // Ctrl-] was typed: typed input goes to the next VM that runs.
 static void switch_input_vm(void) {
-    for (int i = 1; i <= vm_count; i++) {
-        struct vm *vm = &vms[(input_vm->id - 1 + i) % vm_count];
-        if (vm->state != VM_FREE) {
-            input_vm = vm;
-            break;
-        }
-    }
+    do
+        input_vm = &vms[input_vm->id % vm_count];
+    while (input_vm->state == VM_FREE && vms_alive > 0);
     console_end_line();
     printf("hv1k: typed input goes to vm %d (Ctrl-] for the next)\n", input_vm->id);
 }
@@ -802,8 +758,8 @@ static void arm_host_timer(struct vcpu *vcpu) {
 }
 
 
-// When a waiting vCPU wakes by itself: its timer, if it enabled the timer
-// interrupt (vsie.STIE), or its time limit.
+// When a waiting vCPU wakes by itself: at its timer, if it enabled the timer
+// interrupt (vsie.STIE), or at its time limit.
 static unsigned long vcpu_wake_time(const struct vcpu *vcpu) {
     unsigned long timer = vcpu->vm->sstc ? vcpu->csr.vstimecmp : vcpu->timer;
     int timer_enabled = (vcpu->csr.vsie << 1) & (1UL << IRQ_VS_TIMER);
@@ -812,25 +768,23 @@ static unsigned long vcpu_wake_time(const struct vcpu *vcpu) {
 
 static uint32_t plic_best_source(struct vm *vm);
 
-// Does a vCPU that is not loaded have a pending interrupt that it enabled
-// in vsie? That is what ends a wfi (privileged spec, "Wait for Interrupt
-// Instruction"), whatever the global enable vsstatus.SIE says.
-static int vcpu_has_interrupt(struct vcpu *vcpu) {
+// May a waiting vCPU (not loaded) run again? When an interrupt it enabled
+// in vsie is pending (privileged spec, "Wait for Interrupt Instruction":
+// whatever vsstatus.SIE says), or its wake time has come. Once it runs,
+// hv1k's timer fires at once for a deadline that passed.
+static int vcpu_may_wake(struct vcpu *vcpu) {
     unsigned long pending = vcpu->csr.hvip & ~(1UL << IRQ_VS_EXT);
-    if (vcpu->vm->sstc && READ_CSR(time) >= vcpu->csr.vstimecmp)
-        pending |= 1UL << IRQ_VS_TIMER;
     if (plic_best_source(vcpu->vm))
         pending |= 1UL << IRQ_VS_EXT;
-    return (pending & vcpu->csr.vsie << 1) != 0;
+    return (pending & vcpu->csr.vsie << 1) || READ_CSR(time) >= vcpu_wake_time(vcpu);
 }
 
-// The next VM in turn that can run: a waiting one whose interrupt came is
-// runnable again. A VM that waits with every interrupt disabled would wait
-// forever, so it ends.
+// The next VM in turn that can run. A VM that waits with every interrupt
+// disabled would wait forever, so it ends.
 static struct vm *pick_next_vm(void) {
     for (int i = 1; i <= vm_count; i++) {
         struct vm *vm = &vms[(last_run + i) % vm_count];
-        if (vm->state == VM_WAITING && vcpu_has_interrupt(&vm->vcpu))
+        if (vm->state == VM_WAITING && vcpu_may_wake(&vm->vcpu))
             vm->state = VM_RUNNABLE;
         if (vm->state == VM_WAITING && vm->vcpu.csr.vsie == 0)
             vm_end(vm, EXIT_VM_ENDED, "guest waits in wfi with every "
@@ -846,9 +800,8 @@ static struct vm *pick_next_vm(void) {
 static void host_console_claim(void);
 
 // Every VM waits: hv1k waits too, in wfi, with its timer set to the first
-// moment one of them wakes by itself, or until input is typed. Idle VMs
-// cost no host CPU. A set_timer deadline that passed raises that vCPU's
-// VSTIP; a time limit that passed ends the VM.
+// moment one of them wakes by itself, or until a key is typed. Idle VMs
+// cost no host CPU.
 static void idle_until_event(void) {
     unsigned long when = -1UL;
     for (int i = 0; i < vm_count; i++)
@@ -856,17 +809,6 @@ static void idle_until_event(void) {
             when = min(when, vcpu_wake_time(&vms[i].vcpu));
     set_host_timer(when);
     __asm__ __volatile__("wfi");
-    unsigned long now = READ_CSR(time);
-    for (int i = 0; i < vm_count; i++) {
-        struct vm *vm = &vms[i];
-        if (vm->state == VM_WAITING && now >= vm->deadline)
-            vm_end(vm, EXIT_TIME_LIMIT, "time limit (%lu s)", boot_info->timeout);
-        if (vm->state == VM_WAITING && now >= vm->vcpu.timer) {
-            vm->vcpu.timer = -1UL;
-            vm->vcpu.csr.hvip |= 1UL << IRQ_VS_TIMER;
-            vm->exits.timer++;
-        }
-    }
     if (READ_CSR(sip) & 1UL << IRQ_S_EXT)
         host_console_claim();
 }
@@ -1189,14 +1131,6 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
 // 16550's rules: "data ready" while input waits and IER.ERBFI is set; "THR
 // empty" after a THR write or when IER.ETBEI is set, until IIR reports it or
 // THR is written again.
-#define IIR_NONE 0x01 // no interrupt pending
-#define IIR_THRE 0x02
-#define IIR_RX 0x04
-#define IIR_FIFOS_ENABLED 0xc0
-#define FCR_FIFO_ENABLE 0x01
-#define MSR_CTS 0x10 // clear to send, data set ready and carrier detect:
-#define MSR_DSR 0x20 // "a cable is plugged in"
-#define MSR_DCD 0x80
 
 // What the UART signals now, as IIR's low bits; not IIR_NONE means its
 // interrupt line (PLIC source UART_IRQ) is raised.
@@ -1526,7 +1460,7 @@ static unsigned long handle_timer_interrupt(struct vcpu *vcpu) {
 static void host_console_claim(void) {
     volatile uint32_t *claim = (uint32_t *)(PLIC_BASE + PLIC_CLAIM_CTX1);
     uint32_t source = *claim;
-    host_console_read();
+    host_input_ready();
     *claim = source; // complete
 }
 
@@ -1552,8 +1486,7 @@ static unsigned long handle_external_interrupt(struct vcpu *vcpu) {
 static struct {
     unsigned long count, failed, timed, input_pos, read_at;
     int answered, input_ended;
-    uint32_t create[SERVE_TIMED_MAX], run[SERVE_TIMED_MAX],
-        destroy[SERVE_TIMED_MAX], total[SERVE_TIMED_MAX]; // in `time` ticks
+    uint32_t ticks[4][SERVE_TIMED_MAX]; // create, run, destroy, total
 } serve;
 
 // The next input byte: from the file run.sh loaded (stdin was a pipe or a
@@ -1570,8 +1503,8 @@ static int serve_getchar(void) {
 }
 
 // Reads one line into `line` (its first SERVE_REQUEST_MAX bytes) and
-// returns its whole length. A line ends at \n, \r or \r\n; Ctrl-D or the
-// end of the file also ends the input.
+// returns its whole length. A line ends at \n or \r (run.sh turned a file's
+// \r\n into \n); Ctrl-D or the end of the file also ends the input.
 static unsigned long serve_read_line(uint8_t *line) {
     unsigned long n = 0;
     int ch;
@@ -1579,10 +1512,6 @@ static unsigned long serve_read_line(uint8_t *line) {
            ch != KEY_END_OF_INPUT)
         if (n++ < SERVE_REQUEST_MAX)
             line[n - 1] = (uint8_t)ch;
-    if (ch == '\r' && boot_info->flags & BOOT_INPUT_FILE &&
-        serve.input_pos < boot_info->input_size &&
-        ((const uint8_t *)boot_info->input)[serve.input_pos] == '\n')
-        serve.input_pos++;
     serve.input_ended = ch < 0 || ch == KEY_END_OF_INPUT;
     return n;
 }
@@ -1600,14 +1529,14 @@ static unsigned long percentile_us(uint32_t *v, unsigned long n, unsigned pct) {
 
 // The end of the input ends the run, with status 0 and one summary line.
 __attribute__((noreturn)) static void serve_finish(void) {
-    unsigned long n = serve.timed;
-    printf("hv1k: served %lu requests (%lu failed); us per request, "
-           "median/p99: create %lu/%lu, run %lu/%lu, destroy %lu/%lu, total "
-           "%lu/%lu\n", serve.count, serve.failed,
-           percentile_us(serve.create, n, 50), percentile_us(serve.create, n, 99),
-           percentile_us(serve.run, n, 50), percentile_us(serve.run, n, 99),
-           percentile_us(serve.destroy, n, 50), percentile_us(serve.destroy, n, 99),
-           percentile_us(serve.total, n, 50), percentile_us(serve.total, n, 99));
+    static const char *const figures[4] = {"create", "run", "destroy", "total"};
+    printf("hv1k: served %lu requests (%lu failed); us per request, median/p99:",
+           serve.count, serve.failed);
+    for (int k = 0; k < 4; k++)
+        printf("%s %s %lu/%lu", k ? "," : "", figures[k],
+               percentile_us(serve.ticks[k], serve.timed, 50),
+               percentile_us(serve.ticks[k], serve.timed, 99));
+    putchar('\n');
     power_off(EXIT_SHUTDOWN);
 }
 
@@ -1632,7 +1561,10 @@ static void serve_next_request(void) {
     struct vm *vm = &vms[0];
     vm_create(vm, &boot_info->templates[0]);
     vm->request = serve.count;
-    memcpy(guest_ram(vm, boot_info->request_gpa, len), line, len);
+    uint8_t *request = guest_ram(vm, boot_info->request_gpa, len);
+    if (!request)
+        PANIC("no room for a request at GPA 0x%lx", boot_info->request_gpa);
+    memcpy(request, line, len);
     vm->vcpu.regs[REG_A0] = boot_info->request_gpa;
     vm->vcpu.regs[REG_A0 + 1] = len;
 }
@@ -1657,35 +1589,20 @@ static void serve_respond(struct vm *vm, const uint8_t *answer,
 // its last byte read to the first sret into its VM; run, from there to the
 // VM's end; destroy, until its RAM was scrubbed and returned.
 static void serve_request_ended(struct vm *vm, unsigned long ended_at) {
-    unsigned long now = READ_CSR(time), i = serve.timed;
+    unsigned long now = READ_CSR(time);
+    unsigned long ticks[4] = {vm->started_at - serve.read_at,
+                              ended_at - vm->started_at, now - ended_at,
+                              now - serve.read_at};
     serve.failed += !serve.answered;
-    if (i == SERVE_TIMED_MAX)
-        return;
-    serve.create[i] = (uint32_t)(vm->started_at - serve.read_at);
-    serve.run[i] = (uint32_t)(ended_at - vm->started_at);
-    serve.destroy[i] = (uint32_t)(now - ended_at);
-    serve.total[i] = (uint32_t)(now - serve.read_at);
-    serve.timed++;
+    for (int k = 0; k < 4 && serve.timed < SERVE_TIMED_MAX; k++)
+        serve.ticks[k][serve.timed] = (uint32_t)ticks[k];
+    serve.timed += serve.timed < SERVE_TIMED_MAX;
 }
 
 // ============================================================================
 // 12. Boot, the whole story: check the CPU and the boot info, make the VMs,
 //     and hand the hart to the scheduler.
 // ============================================================================
-
-// Is the boot info one that run.sh wrote, and does every template fit?
-static int boot_info_is_sane(void) {
-    int sane = boot_info->magic == BOOT_INFO_MAGIC && boot_info->vm_count >= 1 &&
-               boot_info->vm_count <= MAX_VMS && boot_info->pool_size % RAM_BLOCK == 0 &&
-               boot_info->pool_size / RAM_BLOCK <= RAM_BLOCKS_MAX;
-    for (unsigned long i = 0; sane && i < boot_info->vm_count; i++)
-        sane = template_is_sane(&boot_info->templates[i]);
-    const struct template *t = &boot_info->templates[0];
-    if (sane && boot_info->flags & BOOT_SERVE) // room for the longest request
-        sane = boot_info->request_gpa - GUEST_RAM_BASE < t->ram_size &&
-               t->ram_size - (boot_info->request_gpa - GUEST_RAM_BASE) >= SERVE_REQUEST_MAX;
-    return sane;
-}
 
 extern char __bss[], __bss_end[];
 
@@ -1700,15 +1617,14 @@ __attribute__((noreturn)) void hypervisor_main(void) {
         power_off(EXIT_NO_H);
     }
     cpu_sstc = cpu_has_sstc();
-    if (!boot_info_is_sane()) {
+    if (boot_info->magic != BOOT_INFO_MAGIC || boot_info->vm_count - 1 >= MAX_VMS) {
         printf("hv1k: no valid boot info at 0x%lx: start hv1k with ./run.sh\n",
                BOOT_INFO_HPA);
         power_off(EXIT_USAGE);
     }
     host_console_irq_init();
     hypervisor_csrs_init();
-    int serving = (boot_info->flags & BOOT_SERVE) != 0;
-    vm_count = serving ? 1 : (int)boot_info->vm_count;
+    vm_count = boot_info->flags & BOOT_SERVE ? 1 : (int)boot_info->vm_count;
     for (int i = 0; i < vm_count; i++) {
         const struct template *t = &boot_info->templates[i];
         vms[i].id = i + 1;
@@ -1716,13 +1632,13 @@ __attribute__((noreturn)) void hypervisor_main(void) {
             printf("hv1k: this CPU has no Sstc extension: run with --no-sstc\n");
             power_off(EXIT_USAGE);
         }
-        if (serving) {
-            printf("hv1k: serving requests, a fresh VM for each: guest RAM "
-                   "%lu KiB, entry 0x%lx\n", t->ram_size >> 10, t->entry);
+        print_vm_prefix(&vms[i]);
+        if (boot_info->flags & BOOT_SERVE) {
+            printf("serving requests, a fresh VM for each: guest RAM %lu KiB, "
+                   "entry 0x%lx\n", t->ram_size >> 10, t->entry);
             continue;
         }
         vm_create(&vms[i], t);
-        print_vm_prefix(&vms[i]);
         printf("guest RAM %lu MiB at 0x%lx, entry 0x%lx, timer %s\n",
                t->ram_size >> 20, GUEST_RAM_BASE, t->entry,
                vms[i].sstc ? "sstc" : "sbi");

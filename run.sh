@@ -397,7 +397,7 @@ add_template() { # add_template VM-NUMBER FILE[@SIZE]
     place_image "$file"
     local ram_end=$((GUEST_RAM_BASE + vm_mem))
     dtb_gpa=$((ram_end - (64 << 10)))
-    local limit=$dtb_gpa initrd_words=(0 0 0)
+    local limit=$dtb_gpa initrd_words=(0 "$GUEST_RAM_BASE" 0) # none
     if [ -n "$vm_initrd" ]; then
         initrd_gpa=$(((dtb_gpa - $(file_size "$vm_initrd")) / 4096 * 4096))
         initrd_end=$((initrd_gpa + $(file_size "$vm_initrd")))
@@ -435,7 +435,7 @@ done
 # is ready) and knows where the input ends. From a terminal, they are typed.
 flags=0 input_hpa=0 input_size=0 qemu_stdin=/dev/stdin
 if [ "$serve" = 1 ] && [ ! -t 0 ]; then
-    cat >"$run_dir/input"
+    LC_ALL=C sed 's/\r$//' >"$run_dir/input" # \r\n ends a line as \n does
     flags=$((BOOT_SERVE | BOOT_INPUT_FILE)) input_size=$(file_size "$run_dir/input")
     if [ "$input_size" != 0 ]; then
         load_piece "$run_dir/input"
