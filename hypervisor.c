@@ -1043,21 +1043,12 @@ static struct sbiret sbi_dbcn(struct vcpu *vcpu, unsigned long fid,
 }
 
 // hv1k's own hypercalls. The demo's "system call": read_file(name,
-// name_len, buf, buf_len) copies a file the hypervisor holds into guest
+// name_len, buf, buf_len) copies the one file the hypervisor holds into guest
 // memory and answers with the number of bytes copied (at most buf_len). A
 // name or buffer not entirely in guest RAM: SBI_ERR_INVALID_ADDRESS; no such
 // file: SBI_ERR_INVALID_PARAM. With --serve, respond(answer, len) is the
 // function's return: it ends the VM (section 11).
-static const struct {
-    const char *name, *content;
-} hv1k_files[] = {{"emoji.txt", "\xf0\x9f\x8d\x8e"}}; // U+1F34E, red apple
-
-static unsigned long string_length(const char *s) {
-    unsigned long n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
+static const char emoji_name[] = "emoji.txt", emoji[] = "\xf0\x9f\x8d\x8e"; // U+1F34E
 
 static void serve_respond(struct vm *vm, const uint8_t *answer,
                           unsigned long len);
@@ -1066,26 +1057,19 @@ static struct sbiret sbi_hv1k(struct vcpu *vcpu, unsigned long fid,
                               unsigned long *a) {
     const uint8_t *name = guest_ram(vcpu->vm, a[0], a[1]);
     uint8_t *buf = guest_ram(vcpu->vm, a[2], a[3]);
+    unsigned long same = 0, n = a[3] < sizeof emoji - 1 ? a[3] : sizeof emoji - 1;
     if (fid == HV1K_RESPOND && boot_info->flags & BOOT_SERVE) // (answer, len)
         serve_respond(vcpu->vm, name, a[1]);
     if (fid != HV1K_READ_FILE)
         return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
     if (!name || !buf)
         return SBI_ERROR(SBI_ERR_INVALID_ADDRESS);
-    for (size_t i = 0; i < sizeof hv1k_files / sizeof hv1k_files[0]; i++) {
-        const char *file = hv1k_files[i].name, *content = hv1k_files[i].content;
-        unsigned long same = 0; // the length first: never read past `file`
-        if (string_length(file) != a[1])
-            continue;
-        while (same < a[1] && file[same] == name[same])
-            same++;
-        if (same < a[1])
-            continue;
-        unsigned long size = string_length(content), n = size < a[3] ? size : a[3];
-        memcpy(buf, content, n);
-        return SBI_OK(n);
-    }
-    return SBI_ERROR(SBI_ERR_INVALID_PARAM);
+    while (a[1] == sizeof emoji_name - 1 && same < a[1] && name[same] == emoji_name[same])
+        same++; // the length first: never read past emoji_name
+    if (a[1] != sizeof emoji_name - 1 || same < a[1])
+        return SBI_ERROR(SBI_ERR_INVALID_PARAM);
+    memcpy(buf, emoji, n);
+    return SBI_OK(n);
 }
 
 static const struct sbi_extension sbi_extensions[] = {
