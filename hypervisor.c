@@ -1,14 +1,15 @@
 // hv1k: a RISC-V hypervisor in one file.
 //
-// It runs in HS-mode under OpenSBI, makes VMs from the guest images run.sh
-// loaded, gives each its own G-stage page table, enters a guest with `sret`,
-// and handles every VM exit in one C function. Read it as a hardware
+// It runs in HS-mode under OpenSBI, makes a VM from the guest image run.sh
+// loaded, gives it a G-stage page table, enters the guest with `sret`, and
+// handles every VM exit in one C function. Read it as a hardware
 // try/catch: enter_guest() is the `try`, a VM exit is the `throw`, scause is
 // the error, handle_trap() is the `catch`, and returning from it resumes the
 // guest with a value (the continuation).
 //
 // The file follows the life of a VM: boot, allocate, G-stage table, create,
-// enter, catch, schedule, resume, and at the end destroy.
+// enter, catch, resume, and at the end destroy. With --serve, that life is
+// lived again for every request.
 #include "common.h"
 
 // ============================================================================
@@ -26,19 +27,15 @@ void putchar(char ch) {
 
 // Typed input: hv1k drains the real UART into this ring whenever it
 // interrupts (or a guest looks), so that its interrupt never stays raised
-// and Ctrl-] works whoever runs. A full ring drops bytes, as a real UART's
-// overrun does.
-#define KEY_NEXT_VM 0x1d // Ctrl-]: typed input goes to the next VM
+// while the guest is not reading. A full ring drops bytes, as a real
+// UART's overrun does.
 static uint8_t typed[256];
 static unsigned long typed_head, typed_tail; // read at head, written at tail
-static void switch_input_vm(void);
 
 static int host_input_ready(void) {
     while (host_uart[UART_LSR] & LSR_DR) {
         uint8_t ch = host_uart[UART_RBR];
-        if (ch == KEY_NEXT_VM)
-            switch_input_vm();
-        else if (typed_tail - typed_head < sizeof typed)
+        if (typed_tail - typed_head < sizeof typed)
             typed[typed_tail++ % sizeof typed] = ch;
     }
     return typed_head != typed_tail;
@@ -106,8 +103,8 @@ __attribute__((noreturn)) void handle_hypervisor_fault(void) {
           READ_CSR(scause), READ_CSR(sepc), READ_CSR(stval));
 }
 
-// hv1k's one timer: it serves every VM's time slice, time limit and
-// set_timer deadline (see "Schedule"). With Sstc it is one CSR write.
+// hv1k's own timer: it serves the VM's time limit and, without Sstc, the
+// guest's set_timer deadline. With Sstc it is one CSR write.
 static void set_host_timer(unsigned long when) {
     if (cpu_sstc)
         WRITE_CSR(stimecmp, when);
@@ -116,27 +113,17 @@ static void set_host_timer(unsigned long when) {
 }
 
 // ============================================================================
-// 2. Allocate: VMs and vCPUs, pages for page tables, and RAM for VMs.
+// 2. Allocate: the VM, its vCPU, pages for page tables, and guest RAM.
 // ============================================================================
 
 // a0's index in vcpu->regs: SBI arguments are a0-a7 (x10-x17).
 #define REG_A0 10
-
-// A vCPU's CSRs while another vCPU (or none) runs: the world switch saves
-// them here and loads them back (vcpu_put / vcpu_load, section 5).
-struct vcpu_csrs {
-    unsigned long vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval,
-        vsatp, hvip, vstimecmp, henvcfg, senvcfg, scounteren;
-    unsigned long hstatus, sstatus_spp; // its privilege: SPVP, SPP (VS or VU)
-};
 
 struct vcpu {
     unsigned long regs[32];      // the guest's x0..x31, saved at every exit
     unsigned long host_regs[32]; // hv1k's ra, sp, s0-s11 while the guest runs
     unsigned long pc;            // where the guest resumes (sepc)
     struct vm *vm;
-    struct vcpu_csrs csr;
-    unsigned long fregs[33];     // f0-f31 and fcsr, while not in the FPU
     unsigned long timer;         // set_timer's deadline without Sstc; -1: none
 };
 // The entry stub below addresses these two arrays by register number.
@@ -157,17 +144,12 @@ struct plic {
 
 // Why the guest left, counted for the summary line when the VM ends.
 struct exit_counts {
-    unsigned long sbi, mmio, timer, irq, virtual_insn, wfi, slice;
+    unsigned long sbi, mmio, timer, irq, virtual_insn;
 };
 
-// A VM's life: FREE -> (vm_create) RUNNABLE <-> RUNNING <-> WAITING (in
-// wfi) -> (vm_end) FREE again, its RAM scrubbed and returned.
-enum vm_state { VM_FREE, VM_RUNNABLE, VM_RUNNING, VM_WAITING };
-
 struct vm {
-    int id;                // 1, 2, ... in the order of run.sh's FILEs
-    enum vm_state state;
-    int status;            // how it ended (EXIT_*), for the run's status
+    int running;           // made by vm_create, not yet ended
+    int status;            // how it ended (EXIT_*)
     const struct template *template;
     unsigned long vmid;
     uint64_t *gstage_root; // the G-stage page table: GPA -> host address
@@ -177,24 +159,16 @@ struct vm {
     unsigned long deadline; // `time` at which --timeout ends it; -1: never
     unsigned long started_at; // `time` of its first entry
     unsigned long request; // with --serve: the request it serves (1, 2, ...)
-    char out[128];         // console output not yet printed (several VMs)
-    unsigned out_len;
     struct uart16550 uart;
     struct plic plic;
     struct exit_counts exits;
-    struct vcpu vcpu;      // one vCPU per VM
+    struct vcpu vcpu;
 };
 
-// hv1k's state, all of it: the boot info, the VMs, and what the hart and
-// the console hold right now.
+// hv1k runs one VM with one vCPU at a time; with --serve, a new one for
+// every request.
+static struct vm the_vm;
 static const struct boot_info *boot_info = (const struct boot_info *)BOOT_INFO_HPA;
-static struct vm vms[MAX_VMS];
-static int vm_count;         // VMs 1..vm_count run (one slot with --serve)
-static int vms_alive;        // how many are not FREE
-static struct vcpu *loaded;  // whose CSRs are in the hart's CSRs, or NULL
-static struct vcpu *fpu_owner; // whose f registers are in the FPU, or NULL
-static struct vm *input_vm;  // who gets typed input
-static struct vm *line_owner; // whose unfinished line is on the screen
 
 extern char __free_ram[]; // from linker.ld: the first page after hv1k
 static uint8_t *next_free_page = (uint8_t *)__free_ram;
@@ -222,21 +196,6 @@ static void free_page(void *page) {
         PANIC("free_page: 0x%lx was never allocated", (unsigned long)page);
     *(uint64_t *)page = (uint64_t)free_pages;
     free_pages = page;
-}
-
-// VMs' RAM comes from the pool at RAM_POOL_HPA (run.sh sizes it for every
-// VM at once), in 2 MiB steps. A slot gets its RAM with its first VM and
-// keeps it, scrubbed, for the next VM it holds (after a reboot, or the next
-// request with --serve), just as it keeps its G-stage root table.
-#define RAM_ALIGN (2UL << 20)
-static uint8_t *next_free_ram = (uint8_t *)RAM_POOL_HPA;
-
-static uint8_t *alloc_ram(unsigned long size) {
-    uint8_t *ram = next_free_ram;
-    next_free_ram += (size + RAM_ALIGN - 1) & ~(RAM_ALIGN - 1);
-    if (next_free_ram > (uint8_t *)RAM_POOL_HPA + boot_info->pool_size)
-        PANIC("the RAM pool is too small (run.sh sized it)");
-    return ram;
 }
 
 // ============================================================================
@@ -277,8 +236,7 @@ static void gstage_map_page(struct vm *vm, unsigned long gpa, unsigned long hpa,
 }
 
 // Scrubs every page the guest wrote (D), returns the tables below the root
-// to the free list and clears the root, which the VM's slot keeps for its
-// next VM.
+// to the free list and clears the root, which stays for the next VM.
 static void gstage_unmap_all(struct vm *vm) {
     for (int i = 0; i < GSTAGE_ROOT_ENTRIES; i++) {
         if (!(vm->gstage_root[i] & PTE_V))
@@ -315,12 +273,11 @@ static unsigned long vm_hgatp(const struct vm *vm) {
 
 // ============================================================================
 // 4. Create and destroy: a VM from a template, like a process from a
-//    program file. run.sh loaded each guest's pieces (image, device tree,
+//    program file. run.sh loaded the guest's pieces (image, device tree,
 //    initrd) once, into hv1k's memory, and described them in the boot info.
 // ============================================================================
 
 static void vcpu_reset(struct vcpu *vcpu);
-static void vm_flush_output(struct vm *vm);
 
 // Returns hv1k's address for guest RAM [gpa, gpa + len), or NULL unless every
 // byte of it is guest RAM. Guest pointers are checked here before any use.
@@ -331,57 +288,46 @@ static uint8_t *guest_ram(struct vm *vm, unsigned long gpa, unsigned long len) {
     return vm->ram + offset;
 }
 
-// Builds a VM in `vm`'s slot from template `t`: its RAM with the template's
-// pieces copied in, its own G-stage table under its own VMID (the slot's
-// number), fresh devices, and its vCPU in the boot state.
+// Builds a VM from template `t`: guest RAM (at RAM_POOL_HPA, for as many
+// VMs as come one after another) with the template's pieces copied in, its
+// G-stage table, fresh devices, and its vCPU in the boot state.
 static void vm_create(struct vm *vm, const struct template *t) {
-    int id = vm->id;
-    uint8_t *ram = vm->ram ? vm->ram : alloc_ram(t->ram_size);
     uint64_t *root = vm->gstage_root ? vm->gstage_root : alloc_pages(4, 4 * PAGE_SIZE);
     memset(vm, 0, sizeof *vm); // fresh devices, exit counts and vCPU
-    vm->id = id;
     vm->template = t;
-    vm->vmid = (unsigned long)id;
+    vm->vmid = 1;
     vm->gstage_root = root;
-    vm->ram = ram;
+    vm->ram = (uint8_t *)RAM_POOL_HPA;
     vm->ram_size = t->ram_size;
     vm->sstc = (t->flags & BOOT_SSTC) != 0;
     vm->vcpu.vm = vm;
+    if (t->ram_size > boot_info->pool_size)
+        PANIC("guest RAM is larger than the pool run.sh made");
     for (unsigned long off = 0; off < vm->ram_size; off += PAGE_SIZE)
-        gstage_map_page(vm, GUEST_RAM_BASE + off, (unsigned long)ram + off,
+        gstage_map_page(vm, GUEST_RAM_BASE + off, (unsigned long)vm->ram + off,
                         PTE_R | PTE_W | PTE_X);
     for (int i = 0; i < 3; i++) {
         const struct boot_piece *p = &t->piece[i];
         uint8_t *to = guest_ram(vm, p->gpa, p->size);
         if (!to)
-            PANIC("vm %d: its image, device tree or initrd is not in its RAM", id);
+            PANIC("the guest's image, device tree or initrd is not in its RAM");
         memcpy(to, (void *)p->hpa, p->size);
     }
     vcpu_reset(&vm->vcpu);
-    // The VMID may have served an earlier VM: forget its translations.
-    WRITE_CSR(hgatp, vm_hgatp(vm));
-    hfence_vvma_all();
-    hfence_gvma_all();
     vm->deadline = boot_info->timeout ? READ_CSR(time) + boot_info->timeout * TIMEBASE_HZ
-                                 : -1UL;
-    vm->state = VM_RUNNABLE;
-    vms_alive++;
+                                      : -1UL;
+    vm->running = 1;
 }
 
-// Ends the VM's life: its RAM is scrubbed, its G-stage tables go back to
-// the free list, and its slot is free. Its vCPU's state is dropped.
+// Ends the VM's life: its RAM is scrubbed and its G-stage tables go back
+// to the free list.
 static void vm_destroy(struct vm *vm) {
     gstage_unmap_all(vm);
-    if (loaded == &vm->vcpu)
-        loaded = NULL;
-    if (fpu_owner == &vm->vcpu)
-        fpu_owner = NULL;
-    vm->state = VM_FREE;
-    vms_alive--;
+    vm->running = 0;
 }
 
 // ============================================================================
-// 5. Enter: the vCPU's first state, the world switch, and the `try`.
+// 5. Enter: the vCPU's first state, and the `try` that runs it.
 // ============================================================================
 
 // The guest's own exceptions (hedeleg) go straight to its trap handler; what
@@ -398,10 +344,10 @@ static void vm_destroy(struct vm *vm) {
 
 // The CSRs that are the same for every VM, set once at boot.
 static void hypervisor_csrs_init(void) {
-    // sret enters V=1 (SPV). A VS-mode wfi traps (VTW), so that a waiting
-    // vCPU gives the hart to another; sret and satp do not (VTSR, VTVM).
-    WRITE_CSR(hstatus, (READ_CSR(hstatus) | HSTATUS_SPV | HSTATUS_VTW) &
-                           ~(HSTATUS_VTSR | HSTATUS_VTVM));
+    // sret enters VS-mode: SPV=1 (V=1), SPVP = S. No traps on wfi, sret or
+    // satp: the guest manages its own VS-level state.
+    WRITE_CSR(hstatus, (READ_CSR(hstatus) | HSTATUS_SPV | HSTATUS_SPVP) &
+                           ~(HSTATUS_VTW | HSTATUS_VTSR | HSTATUS_VTVM));
     WRITE_CSR(hedeleg, GUEST_EXCEPTIONS);
     WRITE_CSR(hideleg, GUEST_INTERRUPTS);
     WRITE_CSR(hcounteren, HCOUNTEREN_CY | HCOUNTEREN_TM | HCOUNTEREN_IR);
@@ -409,103 +355,54 @@ static void hypervisor_csrs_init(void) {
     // With V=1 an FP instruction needs both sstatus.FS and vsstatus.FS
     // non-Off. SPIE=0: hv1k runs with interrupts off; HS-level interrupts
     // are taken anyway while V=1, and wake hv1k's own wfi.
-    WRITE_CSR(sstatus, (READ_CSR(sstatus) & ~(SSTATUS_SIE | SSTATUS_SPIE |
-                                              SSTATUS_FS)) | SSTATUS_FS_CLEAN);
+    WRITE_CSR(sstatus, (READ_CSR(sstatus) & ~(SSTATUS_SIE | SSTATUS_SPIE)) |
+                           SSTATUS_FS_INITIAL);
     // hv1k's own interrupts: its timer and the host console.
     WRITE_CSR(sie, 1UL << IRQ_S_TIMER | 1UL << IRQ_S_EXT);
 }
 
-// Puts a zeroed vCPU in the state the Linux boot protocol asks for (a0 =
-// hart id 0, a1 = device tree, paging off in VS-mode), with the S-level CSRs
-// of a supervisor fresh out of reset and zeros in its f registers.
-static void vcpu_reset(struct vcpu *vcpu) {
-    vcpu->regs[REG_A0 + 1] = vcpu->vm->template->dtb;
-    vcpu->pc = vcpu->vm->template->entry;
-    vcpu->csr.vsstatus = SSTATUS_FS_INITIAL;
-    // QEMU resets vstimecmp to 0, and QEMU 10 raises the guest's timer
-    // interrupt from it even with henvcfg.STCE clear: park it at "never".
-    vcpu->csr.vstimecmp = -1UL;
-    vcpu->csr.henvcfg = vcpu->vm->sstc ? HENVCFG_STCE : 0;
-    vcpu->csr.hstatus = READ_CSR(hstatus) | HSTATUS_SPVP;
-    vcpu->csr.sstatus_spp = SSTATUS_SPP;
-    vcpu->timer = -1UL;
-}
-
-// f0-f31 and fcsr, to and from vcpu->fregs. hv1k is built without F, so
-// the instructions are spelled out: fsd fN, 8*N(a0) and fld fN, 8*N(a0).
-void fpu_save(unsigned long *fregs);
-void fpu_restore(const unsigned long *fregs);
+// Zeros f0-f31 and fcsr: a new VM must not see what the last one left in
+// the FPU. hv1k is built without F: fmv.d.x fN, zero is spelled out.
+void fpu_zero(void);
 __asm__(".text\n"
-        "fpu_save:\n"
+        "fpu_zero:\n"
         "    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,"
         "22,23,24,25,26,27,28,29,30,31\n"
-        "    .insn s 0x27, 3, x\\n, 8*\\n(a0)\n" // fsd
+        "    .insn r 0x53, 0, 0x79, x\\n, x0, x0\n" // fmv.d.x fN, zero
         "    .endr\n"
-        "    csrr t0, 0x003\n" // fcsr
-        "    sd t0, 256(a0)\n"
-        "    ret\n"
-        "fpu_restore:\n"
-        "    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,"
-        "22,23,24,25,26,27,28,29,30,31\n"
-        "    .insn i 0x07, 3, x\\n, 8*\\n(a0)\n" // fld
-        "    .endr\n"
-        "    ld t0, 256(a0)\n"
-        "    csrw 0x003, t0\n"
+        "    csrw 0x003, zero\n" // fcsr
         "    ret\n");
 
-// The world switch, one half: puts the vCPU's state into the hart. The FPU
-// is reloaded only when it holds another vCPU's registers.
-static void vcpu_load(struct vcpu *vcpu) {
-    struct vcpu_csrs *c = &vcpu->csr;
-    WRITE_CSR(vsstatus, c->vsstatus);
-    WRITE_CSR(vsie, c->vsie);
-    WRITE_CSR(vstvec, c->vstvec);
-    WRITE_CSR(vsscratch, c->vsscratch);
-    WRITE_CSR(vsepc, c->vsepc);
-    WRITE_CSR(vscause, c->vscause);
-    WRITE_CSR(vstval, c->vstval);
-    WRITE_CSR(vsatp, c->vsatp);
-    WRITE_CSR(hvip, c->hvip);
+// Puts the zeroed vCPU in the state the Linux boot protocol asks for (a0 =
+// hart id 0, a1 = device tree, paging off in VS-mode), and the guest's
+// S-level CSRs in the state of a supervisor fresh out of reset.
+static void vcpu_reset(struct vcpu *vcpu) {
+    struct vm *vm = vcpu->vm;
+    vcpu->regs[REG_A0 + 1] = vm->template->dtb;
+    vcpu->pc = vm->template->entry;
+    vcpu->timer = -1UL;
+    WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SPP); // sret to VS-mode
+    WRITE_CSR(henvcfg, vm->sstc ? HENVCFG_STCE : 0);
+    fpu_zero();
+    WRITE_CSR(vsstatus, SSTATUS_FS_INITIAL);
+    WRITE_CSR(vsatp, 0);
+    WRITE_CSR(vstvec, 0);
+    WRITE_CSR(vsie, 0);
+    WRITE_CSR(vsepc, 0);
+    WRITE_CSR(vscause, 0);
+    WRITE_CSR(vstval, 0);
+    WRITE_CSR(vsscratch, 0);
+    WRITE_CSR(hvip, 0);
+    WRITE_CSR(senvcfg, 0);
+    WRITE_CSR(scounteren, 0);
+    // QEMU resets vstimecmp to 0, and QEMU 10 raises the guest's timer
+    // interrupt from it even with henvcfg.STCE clear: park it at "never".
     if (cpu_sstc)
-        WRITE_CSR(vstimecmp, c->vstimecmp);
-    WRITE_CSR(henvcfg, c->henvcfg); // hv1k's choice; the guest cannot change it
-    WRITE_CSR(senvcfg, c->senvcfg);
-    WRITE_CSR(scounteren, c->scounteren);
-    WRITE_CSR(hstatus, c->hstatus);
-    WRITE_CSR(sstatus, (READ_CSR(sstatus) & ~SSTATUS_SPP) | c->sstatus_spp);
-    WRITE_CSR(hgatp, vm_hgatp(vcpu->vm));
-    if (fpu_owner != vcpu) {
-        fpu_restore(vcpu->fregs);
-        fpu_owner = vcpu;
-        WRITE_CSR(sstatus, (READ_CSR(sstatus) & ~SSTATUS_FS) | SSTATUS_FS_CLEAN);
-    }
-    loaded = vcpu;
-}
-
-// The other half: takes the vCPU's state out of the hart, in the same order.
-// Its f registers are saved only if it changed them (sstatus.FS Dirty).
-static void vcpu_put(struct vcpu *vcpu) {
-    struct vcpu_csrs *c = &vcpu->csr;
-    c->vsstatus = READ_CSR(vsstatus);
-    c->vsie = READ_CSR(vsie);
-    c->vstvec = READ_CSR(vstvec);
-    c->vsscratch = READ_CSR(vsscratch);
-    c->vsepc = READ_CSR(vsepc);
-    c->vscause = READ_CSR(vscause);
-    c->vstval = READ_CSR(vstval);
-    c->vsatp = READ_CSR(vsatp);
-    c->hvip = READ_CSR(hvip);
-    if (cpu_sstc)
-        c->vstimecmp = READ_CSR(vstimecmp);
-    c->senvcfg = READ_CSR(senvcfg);
-    c->scounteren = READ_CSR(scounteren);
-    c->hstatus = READ_CSR(hstatus);
-    c->sstatus_spp = READ_CSR(sstatus) & SSTATUS_SPP;
-    if ((READ_CSR(sstatus) & SSTATUS_FS) == SSTATUS_FS_DIRTY) {
-        fpu_save(vcpu->fregs);
-        WRITE_CSR(sstatus, (READ_CSR(sstatus) & ~SSTATUS_FS) | SSTATUS_FS_CLEAN);
-    }
-    loaded = NULL;
+        WRITE_CSR(vstimecmp, -1UL);
+    // The VMID served the VM before: forget its translations.
+    WRITE_CSR(hgatp, vm_hgatp(vm));
+    hfence_vvma_all();
+    hfence_gvma_all();
 }
 
 // enter_guest(vcpu) is the `try`. It saves hv1k's callee-saved registers in
@@ -582,76 +479,22 @@ static unsigned long handle_timer_interrupt(struct vcpu *vcpu);
 static unsigned long handle_external_interrupt(struct vcpu *vcpu);
 static void plic_update(struct vm *vm); // the guest's external interrupt
 static void serve_request_ended(struct vm *vm, unsigned long ended_at);
-__attribute__((noreturn)) void restart_scheduler(void);
+__attribute__((noreturn)) void restart(void);
 
-// What a VM prints. With one VM it goes straight to the console. With
-// several, each VM's output is kept until a newline, a full buffer, or the
-// VM waits (so a shell prompt shows at once), and every screen line starts
-// with "[N] ". A VM preempted in the middle of a line finishes it first.
-static void console_end_line(void) { // someone else is about to print
-    if (line_owner)
-        putchar('\n');
-    line_owner = NULL;
-}
-
-static void vm_flush_output(struct vm *vm) {
-    for (unsigned i = 0; i < vm->out_len; i++) {
-        if (line_owner != vm) {
-            console_end_line();
-            printf("[%d] ", vm->id);
-            line_owner = vm;
-        }
-        putchar(vm->out[i]);
-        if (vm->out[i] == '\n')
-            line_owner = NULL;
-    }
-    vm->out_len = 0;
-}
-
-static void vm_putchar(struct vm *vm, char ch) {
-    if (vm_count == 1) {
-        putchar(ch);
-        return;
-    }
-    vm->out[vm->out_len++] = ch;
-    if (ch == '\n' || vm->out_len == sizeof vm->out)
-        vm_flush_output(vm);
-}
-
-// Typed input belongs to one VM at a time (Ctrl-] passes it on).
-static int vm_has_input(struct vm *vm) {
-    return vm == input_vm && host_input_ready();
-}
-
-static int vm_getchar(struct vm *vm) {
-    return vm == input_vm ? host_getchar() : -1;
-}
-
-// The start of a line hv1k prints about a VM.
+// The start of a line hv1k prints about the VM.
 static void print_vm_prefix(const struct vm *vm) {
-    console_end_line();
     if (vm->request)
         printf("request %lu: ", vm->request);
     else
-        printf(vm_count > 1 ? "hv1k: vm %d: " : "hv1k: ", vm->id);
-}
-
-// Ctrl-] was typed: typed input goes to the next VM that runs.
-static void switch_input_vm(void) {
-    do
-        input_vm = &vms[input_vm->id % vm_count];
-    while (input_vm->state == VM_FREE && vms_alive > 0);
-    console_end_line();
-    printf("hv1k: typed input goes to vm %d (Ctrl-] for the next)\n", input_vm->id);
+        printf("hv1k: ");
 }
 
 // Ends the VM: says why (printf-style, nothing if `why` is NULL), prints how
-// often it exited, by reason, destroys it and goes back to the scheduler.
-// It never returns: whatever hv1k was doing for this VM is over.
+// often it exited, by reason, and destroys it. It never returns: whatever
+// hv1k was doing for this VM is over, and hv1k starts again from restart().
 __attribute__((noreturn, format(printf, 3, 4))) static void
 vm_end(struct vm *vm, int status, const char *why, ...) {
     unsigned long ended_at = READ_CSR(time);
-    vm_flush_output(vm);
     if (why) {
         va_list ap;
         va_start(ap, why);
@@ -661,29 +504,25 @@ vm_end(struct vm *vm, int status, const char *why, ...) {
         va_end(ap);
     }
     struct exit_counts *e = &vm->exits;
-    if (!(boot_info->flags & BOOT_SERVE)) {
-        print_vm_prefix(vm);
-        printf("vm exits: sbi %lu, mmio %lu, timer %lu, irq %lu, virtual-insn "
-               "%lu, wfi %lu, slice %lu\n", e->sbi, e->mmio, e->timer, e->irq,
-               e->virtual_insn, e->wfi, e->slice);
-    }
+    if (!vm->request)
+        printf("hv1k: vm exits: sbi %lu, mmio %lu, timer %lu, irq %lu, "
+               "virtual-insn %lu\n", e->sbi, e->mmio, e->timer, e->irq,
+               e->virtual_insn);
     vm->status = status;
     vm_destroy(vm);
     if (boot_info->flags & BOOT_SERVE)
         serve_request_ended(vm, ended_at);
-    restart_scheduler();
+    restart();
 }
 
 // A guest's reboot: the VM is destroyed and made again from its template.
 __attribute__((noreturn)) static void vm_reboot(struct vm *vm) {
-    if (boot_info->flags & BOOT_SERVE) // a request's VM has one life
+    if (vm->request) // a request's VM has one life
         vm_end(vm, EXIT_VM_ENDED, "guest asked for a reboot");
-    vm_flush_output(vm);
-    print_vm_prefix(vm);
-    printf("guest rebooted; starting it again\n");
+    printf("hv1k: guest rebooted; starting it again\n");
     vm_destroy(vm);
     vm_create(vm, vm->template);
-    restart_scheduler();
+    restart();
 }
 
 // An exit no handler expects: end the VM with everything that explains it.
@@ -726,140 +565,43 @@ static void handle_trap(struct vcpu *vcpu) {
     }
 }
 
-// try { run the guest } catch (scause) { handle it } -- and again, until
-// the vCPU's slice ends or it waits (a handler changes its state).
-static void vcpu_run(struct vcpu *vcpu) {
-    while (vcpu->vm->state == VM_RUNNING) {
+// try { run the guest } catch (scause) { handle it } -- and again, forever.
+__attribute__((noreturn)) static void vcpu_run(struct vcpu *vcpu) {
+    for (;;) {
         WRITE_CSR(sepc, vcpu->pc);
         enter_guest(vcpu);
         handle_trap(vcpu);
     }
 }
 
-// ============================================================================
-// Schedule: which vCPU runs next.
-// ============================================================================
-// One hart, round robin: each runnable VM in turn gets a slice of 10 ms of
-// the `time` CSR (10 MHz), ended by hv1k's own timer. A VM that waits in
-// wfi is skipped until one of its interrupts is pending. With one VM there
-// is no slice timer at all.
-#define SLICE_TICKS (TIMEBASE_HZ / 100)
-static unsigned long slice_end; // `time` at which the running VM's slice ends
-static int last_run;            // the slot that ran last: the turn goes on from it
-
 static unsigned long min(unsigned long a, unsigned long b) { return a < b ? a : b; }
 
-// Sets hv1k's timer for the running vCPU: the first of its set_timer
-// deadline (without Sstc), its time limit, and its slice's end when
-// another VM is there to take the hart.
+// Sets hv1k's timer for the first of the guest's set_timer deadline
+// (without Sstc) and its time limit.
 static void arm_host_timer(struct vcpu *vcpu) {
-    unsigned long when = min(vcpu->timer, vcpu->vm->deadline);
-    set_host_timer(vms_alive > 1 ? min(when, slice_end) : when);
-}
-
-
-// When a waiting vCPU wakes by itself: at its timer, if it enabled the timer
-// interrupt (vsie.STIE), or at its time limit.
-static unsigned long vcpu_wake_time(const struct vcpu *vcpu) {
-    unsigned long timer = vcpu->vm->sstc ? vcpu->csr.vstimecmp : vcpu->timer;
-    int timer_enabled = (vcpu->csr.vsie << 1) & (1UL << IRQ_VS_TIMER);
-    return min(timer_enabled ? timer : -1UL, vcpu->vm->deadline);
-}
-
-static uint32_t plic_best_source(struct vm *vm);
-
-// May a waiting vCPU (not loaded) run again? When an interrupt it enabled
-// in vsie is pending (privileged spec, "Wait for Interrupt Instruction":
-// whatever vsstatus.SIE says), or its wake time has come. Once it runs,
-// hv1k's timer fires at once for a deadline that passed.
-static int vcpu_may_wake(struct vcpu *vcpu) {
-    unsigned long pending = vcpu->csr.hvip & ~(1UL << IRQ_VS_EXT);
-    if (plic_best_source(vcpu->vm))
-        pending |= 1UL << IRQ_VS_EXT;
-    return (pending & vcpu->csr.vsie << 1) || READ_CSR(time) >= vcpu_wake_time(vcpu);
-}
-
-// The next VM in turn that can run. A VM that waits with every interrupt
-// disabled would wait forever, so it ends.
-static struct vm *pick_next_vm(void) {
-    for (int i = 1; i <= vm_count; i++) {
-        struct vm *vm = &vms[(last_run + i) % vm_count];
-        if (vm->state == VM_WAITING && vcpu_may_wake(&vm->vcpu))
-            vm->state = VM_RUNNABLE;
-        if (vm->state == VM_WAITING && vm->vcpu.csr.vsie == 0)
-            vm_end(vm, EXIT_VM_ENDED, "guest waits in wfi with every "
-                   "interrupt disabled (vsie 0), sepc 0x%lx", vm->vcpu.pc - 4);
-        if (vm->state == VM_RUNNABLE) {
-            last_run = vm->id - 1;
-            return vm;
-        }
-    }
-    return NULL;
-}
-
-static void host_console_claim(void);
-
-// Every VM waits: hv1k waits too, in wfi, with its timer set to the first
-// moment one of them wakes by itself, or until a key is typed. Idle VMs
-// cost no host CPU.
-static void idle_until_event(void) {
-    unsigned long when = -1UL;
-    for (int i = 0; i < vm_count; i++)
-        if (vms[i].state == VM_WAITING)
-            when = min(when, vcpu_wake_time(&vms[i].vcpu));
-    set_host_timer(when);
-    __asm__ __volatile__("wfi");
-    if (READ_CSR(sip) & 1UL << IRQ_S_EXT)
-        host_console_claim();
+    set_host_timer(min(vcpu->timer, vcpu->vm->deadline));
 }
 
 static void serve_next_request(void);
 
-// The run is over when the last VM has ended. Its status is 0 if every VM
-// shut down cleanly, or else the status of the lowest-numbered one that did
-// not.
-__attribute__((noreturn)) static void finish_run(void) {
-    int status = EXIT_SHUTDOWN;
-    for (int i = vm_count - 1; i >= 0; i--)
-        if (vms[i].status != EXIT_SHUTDOWN)
-            status = vms[i].status;
-    for (int i = 0; vm_count > 1 && i < vm_count; i++)
-        printf("hv1k: vm %d: ended with status %d\n", i + 1, vms[i].status);
-    power_off(status);
-}
-
-// hv1k's main loop: pick a VM, switch to it, run it for a slice, put it
-// away, and again. restart_scheduler() comes back here with a fresh stack
-// whenever a VM's life ends in the middle of handling one of its exits.
-__attribute__((noreturn)) void schedule(void) {
-    for (;;) {
-        if (vms_alive == 0 && (boot_info->flags & BOOT_SERVE))
-            serve_next_request(); // a new VM, or the end of the run
-        if (vms_alive == 0)
-            finish_run();
-        struct vm *vm = pick_next_vm();
-        if (!vm) {
-            idle_until_event();
-            continue;
-        }
-        vcpu_load(&vm->vcpu);
-        plic_update(vm);
-        slice_end = READ_CSR(time) + SLICE_TICKS;
-        arm_host_timer(&vm->vcpu);
-        vm->state = VM_RUNNING;
-        if (!vm->started_at)
-            vm->started_at = READ_CSR(time);
-        vcpu_run(&vm->vcpu);
-        if (vm->state == VM_WAITING) // e.g. a shell prompt, waiting for input
-            vm_flush_output(vm);
-        vcpu_put(&vm->vcpu);
-    }
+// Where hv1k goes after boot, and again each time a VM's life ends, with a
+// fresh stack: run the VM, or with --serve make the next request's VM, or
+// end the run with the VM's status.
+__attribute__((noreturn)) void start_vm(void) {
+    struct vm *vm = &the_vm;
+    if (!vm->running && boot_info->flags & BOOT_SERVE)
+        serve_next_request(); // a new VM, or the end of the run
+    if (!vm->running)
+        power_off(vm->status);
+    vm->started_at = READ_CSR(time);
+    arm_host_timer(&vm->vcpu);
+    vcpu_run(&vm->vcpu);
 }
 __asm__(".text\n"
-        ".globl restart_scheduler\n"
-        "restart_scheduler:\n"
+        ".globl restart\n"
+        "restart:\n"
         "    la sp, __stack_top\n"
-        "    j schedule\n");
+        "    j start_vm\n");
 
 // ============================================================================
 // 8. SBI: the services a guest asks for with ecall (SBI spec v2.0).
@@ -911,10 +653,10 @@ static struct sbiret sbi_legacy(struct vcpu *vcpu, unsigned long fid,
         set_guest_timer(vcpu, a[0]);
         return SBI_OK(0);
     case SBI_EXT_LEGACY_PUTCHAR:
-        vm_putchar(vcpu->vm, (char)a[0]);
+        putchar((char)a[0]);
         return SBI_OK(0);
     case SBI_EXT_LEGACY_GETCHAR: { // a0 = the byte, or -1
-        int ch = vm_getchar(vcpu->vm);
+        int ch = host_getchar();
         plic_update(vcpu->vm); // the UART's "data ready" may have dropped
         return SBI_ERROR(ch);
     }
@@ -1023,7 +765,7 @@ static struct sbiret sbi_srst(struct vcpu *vcpu, unsigned long fid,
 static struct sbiret sbi_dbcn(struct vcpu *vcpu, unsigned long fid,
                               unsigned long *a) {
     if (fid == SBI_DBCN_WRITE_BYTE) {
-        vm_putchar(vcpu->vm, (char)a[0]);
+        putchar((char)a[0]);
         return SBI_OK(0);
     }
     if (fid != SBI_DBCN_WRITE && fid != SBI_DBCN_READ)
@@ -1034,9 +776,9 @@ static struct sbiret sbi_dbcn(struct vcpu *vcpu, unsigned long fid,
     unsigned long n = 0;
     if (fid == SBI_DBCN_WRITE)
         for (; n < a[0]; n++)
-            vm_putchar(vcpu->vm, (char)buf[n]);
+            putchar((char)buf[n]);
     else // read what has been typed, without waiting
-        for (int ch; n < a[0] && (ch = vm_getchar(vcpu->vm)) >= 0; n++)
+        for (int ch; n < a[0] && (ch = host_getchar()) >= 0; n++)
             buf[n] = (uint8_t)ch;
     plic_update(vcpu->vm); // the UART's "data ready" may have dropped
     return SBI_OK(n);
@@ -1120,7 +862,7 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
 // interrupt line (PLIC source UART_IRQ) is raised.
 static int uart_interrupt(struct vm *vm) {
     struct uart16550 *u = &vm->uart;
-    if (u->reg[UART_IER] & IER_RX && vm_has_input(vm))
+    if (u->reg[UART_IER] & IER_RX && host_input_ready())
         return IIR_RX;
     if (u->reg[UART_IER] & IER_THRE && u->thr_empty_irq)
         return IIR_THRE;
@@ -1134,13 +876,13 @@ static unsigned long uart_read(struct vm *vm, unsigned long offset) {
         return offset == UART_RBR ? u->dll : u->dlm;
     switch (offset) {
     case UART_RBR:
-        return (ch = vm_getchar(vm)) < 0 ? 0 : ch;
+        return (ch = host_getchar()) < 0 ? 0 : ch;
     case UART_IIR: // reporting "THR empty" clears it
         if ((iir = uart_interrupt(vm)) == IIR_THRE)
             u->thr_empty_irq = 0;
         return iir | (u->reg[UART_IIR] & FCR_FIFO_ENABLE ? IIR_FIFOS_ENABLED : 0);
     case UART_LSR:
-        return LSR_THRE | LSR_TEMT | (vm_has_input(vm) ? LSR_DR : 0);
+        return LSR_THRE | LSR_TEMT | (host_input_ready() ? LSR_DR : 0);
     case UART_MSR:
         return MSR_CTS | MSR_DSR | MSR_DCD;
     default: // IER, LCR, MCR, SCR: what the driver wrote
@@ -1153,7 +895,7 @@ static void uart_write(struct vm *vm, unsigned long offset, unsigned long value)
     if (u->reg[UART_LCR] & LCR_DLAB && offset <= UART_IER) {
         *(offset == UART_RBR ? &u->dll : &u->dlm) = (uint8_t)value;
     } else if (offset == UART_RBR) { // THR: sent at once, so empty again
-        vm_putchar(vm, (char)value);
+        putchar((char)value);
         u->thr_empty_irq = 1;
     } else if (offset < 8) { // IIR's offset holds FCR; LSR/MSR read computed
         u->reg[offset] = (uint8_t)(offset == UART_IER ? value & 0x0f : value);
@@ -1184,8 +926,7 @@ static uint32_t plic_best_source(struct vm *vm) {
     return best;
 }
 
-// Raises or lowers the loaded guest's external interrupt (hvip.VSEIP) to
-// match (schedule() calls it after each vcpu_load too).
+// Raises or lowers the guest's external interrupt (hvip.VSEIP) to match.
 static void plic_update(struct vm *vm) {
     unsigned long hvip = READ_CSR(hvip) & ~(1UL << IRQ_VS_EXT);
     WRITE_CSR(hvip, hvip | (plic_best_source(vm) ? 1UL << IRQ_VS_EXT : 0));
@@ -1397,30 +1138,20 @@ static void inject_exception(struct vcpu *vcpu, unsigned long cause,
     vcpu->pc = READ_CSR(vstvec) & ~3UL; // exceptions use the vector's base
 }
 
-#define INSN_WFI 0x10500073
-
-// A virtual-instruction exception. A VS-mode wfi (hstatus.VTW) means the
-// vCPU waits: it gives the hart up until one of its interrupts is pending
-// (pick_next_vm). Anything else is something only a hypervisor may run (a
-// hypervisor CSR, hfence, hlv, or wfi from VU-mode); hv1k emulates none of
+// A virtual-instruction exception: the guest ran something that only a
+// hypervisor may run (a hypervisor CSR, hfence, hlv). hv1k emulates none of
 // these, so the guest sees what a CPU without H raises: illegal instruction
 // (stval holds the instruction's bits).
 static unsigned long handle_virtual_instruction(struct vcpu *vcpu,
                                                 const struct trap *trap) {
-    if (trap->stval == INSN_WFI && READ_CSR(sstatus) & SSTATUS_SPP) {
-        vcpu->vm->exits.wfi++;
-        vcpu->vm->state = VM_WAITING;
-        return 4;
-    }
     vcpu->vm->exits.virtual_insn++;
     inject_exception(vcpu, SCAUSE_ILLEGAL_INSN, trap->stval);
     return 0;
 }
 
-// hv1k's own timer fired: the VM's time limit has come (it ends), or its
-// set_timer deadline (the path without Sstc: raise the guest's timer
-// interrupt, which it takes as soon as its interrupts are on), or the end
-// of its slice (another VM's turn).
+// hv1k's own timer fired: the VM's time limit has come (it ends), or the
+// guest's set_timer deadline (the path without Sstc): raise the guest's
+// timer interrupt, which it takes as soon as its interrupts are on.
 static unsigned long handle_timer_interrupt(struct vcpu *vcpu) {
     struct vm *vm = vcpu->vm;
     unsigned long now = READ_CSR(time);
@@ -1430,10 +1161,6 @@ static unsigned long handle_timer_interrupt(struct vcpu *vcpu) {
         vm->exits.timer++;
         vcpu->timer = -1UL;
         WRITE_CSR(hvip, READ_CSR(hvip) | 1UL << IRQ_VS_TIMER);
-    }
-    if (vms_alive > 1 && now >= slice_end) {
-        vm->exits.slice++;
-        vm->state = VM_RUNNABLE;
     }
     arm_host_timer(vcpu);
     return 0;
@@ -1480,8 +1207,10 @@ static int serve_getchar(void) {
         return serve.input_pos < boot_info->input_size
                    ? ((const uint8_t *)boot_info->input)[serve.input_pos++] : -1;
     int ch;
-    while ((ch = host_getchar()) < 0)
-        idle_until_event(); // no VM runs: this waits for a key
+    while ((ch = host_getchar()) < 0) { // no VM runs: wait for a key
+        __asm__ __volatile__("wfi");
+        host_console_claim();
+    }
     putchar(ch == '\r' ? '\n' : (char)ch);
     return ch;
 }
@@ -1542,7 +1271,7 @@ static void serve_next_request(void) {
     }
     serve.read_at = READ_CSR(time);
     serve.answered = 0;
-    struct vm *vm = &vms[0];
+    struct vm *vm = &the_vm;
     vm_create(vm, &boot_info->templates[0]);
     vm->request = serve.count;
     uint8_t *request = guest_ram(vm, boot_info->request_gpa, len);
@@ -1601,34 +1330,28 @@ __attribute__((noreturn)) void hypervisor_main(void) {
         power_off(EXIT_NO_H);
     }
     cpu_sstc = cpu_has_sstc();
-    if (boot_info->magic != BOOT_INFO_MAGIC || boot_info->vm_count - 1 >= MAX_VMS) {
+    if (boot_info->magic != BOOT_INFO_MAGIC || boot_info->vm_count != 1) {
         printf("hv1k: no valid boot info at 0x%lx: start hv1k with ./run.sh\n",
                BOOT_INFO_HPA);
         power_off(EXIT_USAGE);
     }
+    const struct template *t = &boot_info->templates[0];
+    if (t->flags & BOOT_SSTC && !cpu_sstc) {
+        printf("hv1k: this CPU has no Sstc extension: run with --no-sstc\n");
+        power_off(EXIT_USAGE);
+    }
     host_console_irq_init();
     hypervisor_csrs_init();
-    vm_count = boot_info->flags & BOOT_SERVE ? 1 : (int)boot_info->vm_count;
-    for (int i = 0; i < vm_count; i++) {
-        const struct template *t = &boot_info->templates[i];
-        vms[i].id = i + 1;
-        if (t->flags & BOOT_SSTC && !cpu_sstc) {
-            printf("hv1k: this CPU has no Sstc extension: run with --no-sstc\n");
-            power_off(EXIT_USAGE);
-        }
-        print_vm_prefix(&vms[i]);
-        if (boot_info->flags & BOOT_SERVE) {
-            printf("serving requests, a fresh VM for each: guest RAM %lu KiB, "
-                   "entry 0x%lx\n", t->ram_size >> 10, t->entry);
-            continue;
-        }
-        vm_create(&vms[i], t);
-        printf("guest RAM %lu MiB at 0x%lx, entry 0x%lx, timer %s\n",
+    if (boot_info->flags & BOOT_SERVE) {
+        printf("hv1k: serving requests, a fresh VM for each: guest RAM %lu KiB, "
+               "entry 0x%lx\n", t->ram_size >> 10, t->entry);
+    } else {
+        vm_create(&the_vm, t);
+        printf("hv1k: guest RAM %lu MiB at 0x%lx, entry 0x%lx, timer %s\n",
                t->ram_size >> 20, GUEST_RAM_BASE, t->entry,
-               vms[i].sstc ? "sstc" : "sbi");
+               the_vm.sstc ? "sstc" : "sbi");
     }
-    input_vm = &vms[0];
-    restart_scheduler();
+    restart();
 }
 
 // OpenSBI jumps here in S-mode (HS, since the CPU has H) with a0 = hart ID

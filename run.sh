@@ -339,8 +339,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 [[ $timeout =~ ^[0-9]+$ ]] || die "bad --timeout '$timeout' (a whole number of seconds)"
-[ "$serve" = 0 ] || [ ${#files[@]} = 1 ] || die "--serve runs one FILE, a fresh VM of it per request"
-[ ${#files[@]} -le "$MAX_VMS" ] || die "at most $MAX_VMS VMs at once"
+[ ${#files[@]} -le 1 ] || die "one guest at a time: '${files[0]}' and '${files[1]}'"
+[ "$serve" = 0 ] || [ ${#files[@]} = 1 ] || die "--serve needs a FILE"
 if [ -n "$load_addr" ]; then
     [[ $load_addr =~ ^(0x[0-9a-fA-F]+|[0-9]+)$ ]] || die "bad --load-addr '$load_addr'"
 fi
@@ -470,10 +470,7 @@ if [ "$debug" = 1 ]; then
     echo "run.sh: QEMU waits for gdb; in another terminal run:" >&2
     echo "  gdb-multiarch $build/hypervisor.elf -ex 'target remote :1234'" >&2
 fi
-if [ -t 0 ]; then
-    echo "run.sh: in QEMU, press Ctrl-A then x to quit" >&2
-    [ ${#files[@]} -le 1 ] || echo "run.sh: Ctrl-] passes typed input to the next VM" >&2
-fi
+[ -t 0 ] && echo "run.sh: in QEMU, press Ctrl-A then x to quit" >&2
 status=0
 "$QEMU" "${qemu_args[@]}" <"$qemu_stdin" || status=$?
 exit "$status"

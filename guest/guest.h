@@ -41,10 +41,6 @@ static inline void uart_puts(const char *s) {
 }
 
 // ---- hv1k's own hypercalls ----
-#ifndef HV1K_RESPOND // TODO: common.h (it will have `#define HV1K_RESPOND 1`)
-#define HV1K_RESPOND 1
-#endif
-
 // --serve: answers this VM's request with the `len` bytes at guest physical
 // address `buf`. It ends the VM: it returns only if hv1k refused, so a guest
 // loops in wfi after it.
@@ -54,7 +50,6 @@ static inline void hv1k_respond(const void *buf, unsigned long len) {
 
 // ---- Time ----
 static inline unsigned long read_time(void) { return READ_CSR(time); }
-#define TIMEBASE_HZ 10000000UL // the device tree's timebase-frequency
 
 static inline void sbi_set_timer(unsigned long when) {
     sbi_call(SBI_EXT_TIME, 0, (long)when, 0, 0, 0);

@@ -1,5 +1,5 @@
-// The --serve demo: a "function guest". `./run.sh --serve FILE guest/upcase.c`
-// starts a fresh VM for each line of FILE; the VM finds the request's bytes
+// The --serve demo: a "function guest". `./run.sh --serve guest/upcase.c`
+// starts a fresh VM for each line of input; the VM finds the request's bytes
 // at guest physical address a0 (boot_a0), a1 (boot_a1) of them, answers with
 // the request upper-cased (ASCII a-z only; every other byte as it is) through
 // hv1k's respond hypercall, and that ends the VM.

@@ -1,0 +1,25 @@
+// fdt_probe.c: with a large guest RAM (--mem 1G), proves that no host
+// memory shows through in guest RAM: QEMU 7.2 puts the device tree it gives
+// OpenSBI in the 2 MiB below 3 GiB of host memory, which a 1 GiB guest's
+// RAM used to cover. hv1k keeps every VM's RAM off it, so the guest finds a
+// device tree header (magic 0xd00dfeed) only where its own is (a1).
+#include "../../guest/guest.h"
+
+#define FDT_MAGIC_LE 0xedfe0dd0u // the big-endian magic, read little-endian
+#define STEP (2UL << 20)         // QEMU puts its device tree 2 MiB-aligned
+
+int main(void) {
+    unsigned long ram_end = (boot_a1 + (64 << 10)) & ~0xffffUL; // dtb: last 64 KiB
+    int found = 0;
+    for (unsigned long gpa = GUEST_RAM_BASE; gpa < ram_end; gpa += STEP)
+        if (*(volatile uint32_t *)gpa == FDT_MAGIC_LE) {
+            printf("FAIL: a device tree header at GPA 0x%lx\n", gpa);
+            found++;
+        }
+    printf("fdt_probe: guest RAM 0x%lx-0x%lx, own device tree at 0x%lx\n",
+           GUEST_RAM_BASE, ram_end, boot_a1);
+    check(*(volatile uint32_t *)boot_a1 == FDT_MAGIC_LE,
+          "fdt_probe: the guest's own device tree is at a1");
+    check(!found, "fdt_probe: no other device tree header in guest RAM");
+    return 0;
+}
