@@ -604,7 +604,7 @@ __asm__(".text\n"
         "    j start_vm\n");
 
 // ============================================================================
-// 8. SBI: the services a guest asks for with ecall (SBI spec v2.0).
+// 7. SBI: the services a guest asks for with ecall (SBI spec v2.0).
 //    a7 = extension ID (EID), a6 = function ID (FID), a0-a5 = arguments;
 //    the answer is a struct sbiret in a0 (error) and a1 (value).
 // ============================================================================
@@ -789,7 +789,7 @@ static struct sbiret sbi_dbcn(struct vcpu *vcpu, unsigned long fid,
 // memory and answers with the number of bytes copied (at most buf_len). A
 // name or buffer not entirely in guest RAM: SBI_ERR_INVALID_ADDRESS; no such
 // file: SBI_ERR_INVALID_PARAM. With --serve, respond(answer, len) is the
-// function's return: it ends the VM (section 11).
+// function's return: it ends the VM (section 10).
 static const char emoji_name[] = "emoji.txt", emoji[] = "\xf0\x9f\x8d\x8e"; // U+1F34E
 
 static void serve_respond(struct vm *vm, const uint8_t *answer,
@@ -846,7 +846,7 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
 
 
 // ============================================================================
-// 9. MMIO: a guest load or store at a device address faults (the G-stage
+// 8. MMIO: a guest load or store at a device address faults (the G-stage
 //    maps only RAM); hv1k decodes the instruction, performs the access on
 //    the emulated device, and resumes the guest after it.
 // ============================================================================
@@ -1118,7 +1118,7 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
 
 
 // ============================================================================
-// 10. Interrupts and exceptions hv1k hands to the guest.
+// 9. Interrupts and exceptions hv1k hands to the guest.
 // ============================================================================
 
 // Delivers an exception to the guest as the hardware would have delivered it
@@ -1184,7 +1184,7 @@ static unsigned long handle_external_interrupt(struct vcpu *vcpu) {
 }
 
 // ============================================================================
-// 11. A fresh VM for every request (--serve): the hypervisor as a sandbox.
+// 10. A fresh VM for every request (--serve): the hypervisor as a sandbox.
 // ============================================================================
 // Each input line is a request, handled like a function call in a VM of its
 // own, the way cgi-bin ran a process per request: try { a fresh VM from the
@@ -1313,8 +1313,8 @@ static void serve_request_ended(struct vm *vm, unsigned long ended_at) {
 }
 
 // ============================================================================
-// 12. Boot, the whole story: check the CPU and the boot info, make the VMs,
-//     and hand the hart to the scheduler.
+// 11. Boot, the whole story: check the CPU and the boot info, make the VM,
+//     and start it.
 // ============================================================================
 
 extern char __bss[], __bss_end[];

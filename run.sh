@@ -42,6 +42,7 @@ BOOT_SSTC=1 BOOT_SERVE=1 BOOT_INPUT_FILE=2
 usage() {
     cat <<EOF
 usage: ./run.sh [FILE] [options]
+       ./run.sh --serve FILE [options]
 
 Builds hv1k and runs FILE as its guest (the demo guest without FILE).
 FILE is a raw RV64 binary (placed at 0x80000000 or --load-addr), a Linux
@@ -54,7 +55,14 @@ options (before or after FILE):
                      (fetched into build/linux/ by guest/linux/fetch.sh the
                      first time; default --mem 256M, --append
                      "console=ttyS0 earlycon"); type poweroff to end it
-  --mem SIZE         guest RAM, e.g. 64M (default), 128M, 1G (suffix K, M, G)
+  --serve FILE       a fresh VM of FILE for every line of input: it starts
+                     with a0 = the line's guest physical address, a1 = its
+                     length, and answers with hv1k's respond hypercall (see
+                     guest/upcase.c); an empty line or Ctrl-D ends the input
+  --timeout SECONDS  end the VM after SECONDS (exit status 8; with --serve,
+                     that request fails and the next one runs)
+  --mem SIZE         guest RAM, e.g. 64M (default; 256M with --linux, 256K
+                     with --serve), 1G (suffix K, M, G; 256K to 8G)
   --load-addr ADDR   guest physical load address of a raw binary
   --append "ARGS"    kernel command line (/chosen/bootargs)
   --initrd FILE      initial ramdisk, placed after the image
@@ -71,9 +79,10 @@ environment:
   CC, QEMU, BIOS     another compiler (e.g. CC=clang-19), QEMU or firmware
   HV1K_NO_INSTALL=1  print the apt-get command for missing tools and stop
 
-exit status: 0 guest shut down, 2 bad usage or image that does not fit,
-3 guest reported a failure, 4 VM ended by hv1k (guest fault), 5 no H
-extension, 6 hypervisor panic; anything else comes from QEMU itself.
+exit status: 0 guest shut down (with --serve: the input ended), 2 bad
+usage or image that does not fit, 3 guest reported a failure, 4 VM ended
+by hv1k (guest fault), 5 no H extension, 6 hypervisor panic, 8 time limit
+(--timeout); anything else comes from QEMU itself.
 In QEMU, press Ctrl-A then x to quit.
 EOF
 }
@@ -354,7 +363,7 @@ check_tools
 [ -z "$initrd" ] || [ -f "$initrd" ] || die "$initrd: no such file"
 mkdir -p "$build"
 run_dir=$(mktemp -d "$build/run.XXXXXX") # this run's own files
-[ -n "${HV1K_KEEP:-}" ] || trap 'rm -rf "$run_dir"' EXIT
+trap 'rm -rf "$run_dir"' EXIT
 build_hypervisor
 if [ ${#files[@]} = 0 ]; then
     build_guest "$build/demo.elf" "$top/guest/demo.c"
@@ -379,9 +388,8 @@ load_piece() { # load_piece FILE: sets piece_hpa, where QEMU will put it
 # (out of the way of the kernel and of the large free area Linux wants for
 # its CMA pool), with --serve the request's 4 KiB below that, and the image
 # from its load address up. Adds one template's words to struct boot_info.
-add_template() { # add_template VM-NUMBER FILE[@SIZE]
-    local n=$1 file=${2%@*} vm_mem=$mem vm_initrd=$initrd
-    [[ $2 != *@* ]] || vm_mem=$(parse_size "${2##*@}")
+add_template() { # add_template VM-NUMBER FILE
+    local n=$1 file=$2 vm_mem=$mem vm_initrd=$initrd
     if [ "$file" = --linux ]; then
         file=$build/linux/Image
         vm_initrd=${initrd:-$build/linux/initramfs.cpio.gz}
@@ -414,7 +422,7 @@ add_template() { # add_template VM-NUMBER FILE[@SIZE]
     fi
     mem_of_vm=$vm_mem initrd=$vm_initrd write_dts >"$run_dir/vm$n.dts"
     "$DTC" -q -I dts -O dtb -o "$run_dir/vm$n.dtb" "$run_dir/vm$n.dts"
-    cp "$run_dir/vm$n.dts" "$build/vm$n.dts" # to read
+    cp "$run_dir/vm$n.dts" "$build/vm.dts" # the last VM's device tree, to read
     load_piece "$image_bin"
     words+=("$vm_mem" "$entry" "$dtb_gpa" $((sstc ? BOOT_SSTC : 0))
         "$piece_hpa" "$load_gpa" "$(file_size "$image_bin")")
