@@ -103,6 +103,8 @@ __attribute__((noreturn)) void handle_hypervisor_fault(void) {
           READ_CSR(scause), READ_CSR(sepc), READ_CSR(stval));
 }
 
+static unsigned long min(unsigned long a, unsigned long b) { return a < b ? a : b; }
+
 // hv1k's own timer: it serves the VM's time limit and, without Sstc, the
 // guest's set_timer deadline. With Sstc it is one CSR write.
 static void set_host_timer(unsigned long when) {
@@ -172,30 +174,17 @@ static const struct boot_info *boot_info = (const struct boot_info *)BOOT_INFO_H
 
 extern char __free_ram[]; // from linker.ld: the first page after hv1k
 static uint8_t *next_free_page = (uint8_t *)__free_ram;
-static uint64_t *free_pages; // freed pages, each holding the next one's address
 
-// Returns `count` zeroed pages aligned to `align` bytes (a power of two):
-// one page from the free list if it has one, or else fresh ones from the
-// pool after hv1k, which ends where the boot-info page begins.
+// Returns `count` zeroed pages aligned to `align` bytes (a power of two),
+// from the pool after hv1k, which ends where the boot-info page begins.
+// Page tables live as long as the run.
 static void *alloc_pages(unsigned long count, unsigned long align) {
-    uint8_t *p = (uint8_t *)free_pages;
-    if (count == 1 && p) {
-        free_pages = (uint64_t *)*free_pages;
-        return memset(p, 0, PAGE_SIZE);
-    }
-    p = (uint8_t *)(((unsigned long)next_free_page + align - 1) & ~(align - 1));
+    uint8_t *p = (uint8_t *)(((unsigned long)next_free_page + align - 1) &
+                             ~(align - 1));
     if (p + count * PAGE_SIZE > (uint8_t *)BOOT_INFO_HPA)
         PANIC("out of memory for page tables");
     next_free_page = p + count * PAGE_SIZE;
     return memset(p, 0, count * PAGE_SIZE);
-}
-
-static void free_page(void *page) {
-    if ((unsigned long)page % PAGE_SIZE || page < (void *)__free_ram ||
-        page >= (void *)next_free_page)
-        PANIC("free_page: 0x%lx was never allocated", (unsigned long)page);
-    *(uint64_t *)page = (uint64_t)free_pages;
-    free_pages = page;
 }
 
 // ============================================================================
@@ -204,7 +193,6 @@ static void free_page(void *page) {
 // Sv39x4 (privileged spec, "Guest Physical Address Translation"): Sv39 with a
 // 41-bit GPA, so the root table has 2048 entries (16 KiB, 16 KiB-aligned),
 // indexed by GPA[40:30]; the two lower levels are ordinary 512-entry tables.
-#define GSTAGE_ROOT_ENTRIES 2048
 #define PTE_TABLE_ADDRESS(pte) ((uint64_t *)(((pte) >> 10) << 12))
 
 // Returns the leaf entry for `gpa`, creating the tables on the way.
@@ -233,26 +221,6 @@ static void gstage_map_page(struct vm *vm, unsigned long gpa, unsigned long hpa,
     if (*pte & PTE_V)
         PANIC("G-stage: GPA 0x%lx is already mapped", gpa);
     *pte = (hpa >> 12) << 10 | perms | PTE_U | PTE_A | PTE_V;
-}
-
-// Scrubs every page the guest wrote (D), returns the tables below the root
-// to the free list and clears the root, which stays for the next VM.
-static void gstage_unmap_all(struct vm *vm) {
-    for (int i = 0; i < GSTAGE_ROOT_ENTRIES; i++) {
-        if (!(vm->gstage_root[i] & PTE_V))
-            continue;
-        uint64_t *middle = PTE_TABLE_ADDRESS(vm->gstage_root[i]);
-        for (int j = 0; j < 512; j++) {
-            uint64_t *leaves = PTE_TABLE_ADDRESS(middle[j]);
-            for (int k = 0; middle[j] & PTE_V && k < 512; k++)
-                if (leaves[k] & PTE_D)
-                    memset(PTE_TABLE_ADDRESS(leaves[k]), 0, PAGE_SIZE);
-            if (middle[j] & PTE_V)
-                free_page(leaves);
-        }
-        free_page(middle);
-        vm->gstage_root[i] = 0;
-    }
 }
 
 // HFENCE.GVMA: forget cached G-stage translations (privileged spec,
@@ -288,25 +256,27 @@ static uint8_t *guest_ram(struct vm *vm, unsigned long gpa, unsigned long len) {
     return vm->ram + offset;
 }
 
-// Builds a VM from template `t`: guest RAM (at RAM_POOL_HPA, for as many
-// VMs as come one after another) with the template's pieces copied in, its
-// G-stage table, fresh devices, and its vCPU in the boot state.
+// Builds a VM from template `t`, with fresh devices and its vCPU in the boot
+// state. The first VM made from it maps guest RAM (at RAM_POOL_HPA) in the
+// G-stage and copies the template's pieces in; every VM after it finds
+// them there, as vm_destroy left them: like a process started again from
+// a snapshot.
 static void vm_create(struct vm *vm, const struct template *t) {
-    uint64_t *root = vm->gstage_root ? vm->gstage_root : alloc_pages(4, 4 * PAGE_SIZE);
+    uint64_t *root = vm->gstage_root;
     memset(vm, 0, sizeof *vm); // fresh devices, exit counts and vCPU
     vm->template = t;
     vm->vmid = 1;
-    vm->gstage_root = root;
+    vm->gstage_root = root ? root : alloc_pages(4, 4 * PAGE_SIZE);
     vm->ram = (uint8_t *)RAM_POOL_HPA;
     vm->ram_size = t->ram_size;
     vm->sstc = (t->flags & BOOT_SSTC) != 0;
     vm->vcpu.vm = vm;
     if (t->ram_size > boot_info->pool_size)
         PANIC("guest RAM is larger than the pool run.sh made");
-    for (unsigned long off = 0; off < vm->ram_size; off += PAGE_SIZE)
+    for (unsigned long off = 0; !root && off < vm->ram_size; off += PAGE_SIZE)
         gstage_map_page(vm, GUEST_RAM_BASE + off, (unsigned long)vm->ram + off,
                         PTE_R | PTE_W | PTE_X);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; !root && i < 3; i++) {
         const struct boot_piece *p = &t->piece[i];
         uint8_t *to = guest_ram(vm, p->gpa, p->size);
         if (!to)
@@ -319,11 +289,37 @@ static void vm_create(struct vm *vm, const struct template *t) {
     vm->running = 1;
 }
 
-// Ends the VM's life: its RAM is scrubbed and its G-stage tables go back
-// to the free list.
+// Puts the guest page at `gpa` back as the template has it: zeros, and
+// whatever part of the template's pieces falls in it.
+static void restore_page(struct vm *vm, unsigned long gpa, uint8_t *page) {
+    memset(page, 0, PAGE_SIZE);
+    for (int i = 0; i < 3; i++) {
+        const struct boot_piece *p = &vm->template->piece[i];
+        unsigned long from = p->gpa > gpa ? p->gpa : gpa;
+        unsigned long to = min(p->gpa + p->size, gpa + PAGE_SIZE);
+        if (from < to)
+            memcpy(page + (from - gpa), (uint8_t *)p->hpa + (from - p->gpa), to - from);
+    }
+}
+
+// Ends the VM's life: every page it wrote (D set) is put back as the
+// template has it, so the next VM sees nothing of this one. Pages it never
+// wrote are as they were, and the G-stage table stays for the next VM.
 static void vm_destroy(struct vm *vm) {
-    gstage_unmap_all(vm);
+    for (unsigned long off = 0; off < vm->ram_size; off += PAGE_SIZE) {
+        uint64_t *leaf = gstage_leaf(vm->gstage_root, GUEST_RAM_BASE + off);
+        if (*leaf & PTE_D)
+            restore_page(vm, GUEST_RAM_BASE + off, vm->ram + off);
+        *leaf &= ~PTE_D;
+    }
     vm->running = 0;
+}
+
+// Marks the guest pages that hv1k itself wrote for the guest (DBCN read,
+// read_file, a request) as written, so that vm_destroy restores them too.
+static void mark_written(struct vm *vm, unsigned long gpa, unsigned long len) {
+    for (unsigned long page = gpa & ~(PAGE_SIZE - 1); page < gpa + len; page += PAGE_SIZE)
+        *gstage_leaf(vm->gstage_root, page) |= PTE_D;
 }
 
 // ============================================================================
@@ -574,8 +570,6 @@ __attribute__((noreturn)) static void vcpu_run(struct vcpu *vcpu) {
     }
 }
 
-static unsigned long min(unsigned long a, unsigned long b) { return a < b ? a : b; }
-
 // Sets hv1k's timer for the first of the guest's set_timer deadline
 // (without Sstc) and its time limit.
 static void arm_host_timer(struct vcpu *vcpu) {
@@ -780,6 +774,8 @@ static struct sbiret sbi_dbcn(struct vcpu *vcpu, unsigned long fid,
     else // read what has been typed, without waiting
         for (int ch; n < a[0] && (ch = host_getchar()) >= 0; n++)
             buf[n] = (uint8_t)ch;
+    if (fid == SBI_DBCN_READ)
+        mark_written(vcpu->vm, a[1], n);
     plic_update(vcpu->vm); // the UART's "data ready" may have dropped
     return SBI_OK(n);
 }
@@ -811,6 +807,7 @@ static struct sbiret sbi_hv1k(struct vcpu *vcpu, unsigned long fid,
     if (a[1] != sizeof emoji_name - 1 || same < a[1])
         return SBI_ERROR(SBI_ERR_INVALID_PARAM);
     memcpy(buf, emoji, n);
+    mark_written(vcpu->vm, a[2], n);
     return SBI_OK(n);
 }
 
@@ -1278,6 +1275,7 @@ static void serve_next_request(void) {
     if (!request)
         PANIC("no room for a request at GPA 0x%lx", boot_info->request_gpa);
     memcpy(request, line, len);
+    mark_written(vm, boot_info->request_gpa, len);
     vm->vcpu.regs[REG_A0] = boot_info->request_gpa;
     vm->vcpu.regs[REG_A0 + 1] = len;
 }
