@@ -291,13 +291,13 @@ check timeout 5 "$TIME_LIMIT" "--timeout 2 tests/guests/spin.c" "" \
     "hv1k: vm exits: sbi" "!PANIC"
 
 # ---- A fresh VM for every request (--serve) ----
-serve_input='hello world\nfault\nagain\nloop\nstore-secret\nfind-secret\nsilent\nbadbuf\nbye\n'
+serve_input='hello world\nfault\nagain\nloop\nstore-secret\nfind-secret\nfp-store-secret\nfp-find-secret\nsilent\nbadbuf\nbye\n'
 serve_expect=("HELLO WORLD"
     "request 2: guest-page fault: store at GPA 0x40000000 (no RAM or device), sepc 0x"
-    "AGAIN" "request 4: time limit (1 s)" "stored" "no secret"
-    "request 7: guest shut down (no reason)"
-    "request 8: respond: the answer (0x40000000, 16 bytes) is not in guest RAM" "BYE"
-    "hv1k: served 9 requests (4 failed); us per request, median/p99: create "
+    "AGAIN" "request 4: time limit (1 s)" "stored" "no secret" "fp stored" "fp clean"
+    "request 9: guest shut down (no reason)"
+    "request 10: respond: the answer (0x40000000, 16 bytes) is not in guest RAM" "BYE"
+    "hv1k: served 11 requests (4 failed); us per request, median/p99: create "
     "!secret found" "!PANIC")
 check serve_hostile 10 "$OK" "--serve tests/guests/serve_hostile.c --timeout 1" \
     "$serve_input" "${serve_expect[@]}"

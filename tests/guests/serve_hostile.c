@@ -12,6 +12,9 @@
 //   "find-secret"  responds "secret found" if either address holds SECRET
 //                  (a VM before this one left it there: RAM not scrubbed),
 //                  else "no secret"
+//   "fp-store-secret" puts SECRET in all 32 f registers, responds "fp stored"
+//   "fp-find-secret" responds "fp secret found" if any f register holds
+//                  SECRET (the FPU still had the last VM's), else "fp clean"
 //   "silent"       shuts down cleanly through SRST without responding
 //   "badbuf"       responds with a buffer at GPA 0x40000000 (not RAM): hv1k
 //                  must refuse it; if the call returns, it responds
@@ -106,6 +109,28 @@ __attribute__((noreturn)) static void find_secret(void) {
     respond_with(found ? "secret found" : "no secret");
 }
 
+__attribute__((noreturn)) static void fp_store_secret(void) {
+    printf("serve_hostile: fp-store-secret: into f0-f31\n");
+    __asm__ __volatile__(".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,"
+                         "18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+                         "fmv.d.x f\\n, %0\n"
+                         ".endr" ::"r"(SECRET));
+    respond_with("fp stored");
+}
+
+__attribute__((noreturn)) static void fp_find_secret(void) {
+    uint64_t f[32];
+    int found = 0;
+    __asm__ __volatile__(".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,"
+                         "18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+                         "fsd f\\n, 8*\\n(%0)\n"
+                         ".endr" ::"r"(f) : "memory");
+    for (int i = 0; i < 32; i++)
+        found |= f[i] == SECRET;
+    printf("serve_hostile: fp-find-secret: f1 holds 0x%lx\n", (unsigned long)f[1]);
+    respond_with(found ? "fp secret found" : "fp clean");
+}
+
 __attribute__((noreturn)) static void silent(void) {
     printf("serve_hostile: silent: shutting down without a response\n");
     sbi_shutdown(0);
@@ -149,6 +174,10 @@ int main(void) {
         store_secret();
     if (request_is("find-secret"))
         find_secret();
+    if (request_is("fp-store-secret"))
+        fp_store_secret();
+    if (request_is("fp-find-secret"))
+        fp_find_secret();
     if (request_is("silent"))
         silent();
     if (request_is("badbuf"))
