@@ -82,11 +82,19 @@ __attribute__((noreturn)) static void power_off(int status) {
 static volatile long trap_expected;
 static int cpu_sstc; // the CPU has Sstc (probed once, at boot)
 
+// After such an instruction: did it trap? Clears trap_expected either way,
+// so that any later trap in hv1k is a PANIC again.
+static int expected_trap_came(void) {
+    int came = !trap_expected;
+    trap_expected = 0;
+    return came;
+}
+
 // Without the H extension, reading hgatp raises an illegal-instruction trap.
 static int cpu_has_h_extension(void) {
     trap_expected = 1;
     __asm__ __volatile__("csrr t0, hgatp" ::: "t0", "memory");
-    return trap_expected;
+    return !expected_trap_came();
 }
 
 // Sstc gives each VS-mode guest its own timer compare CSR (vstimecmp), and
@@ -94,7 +102,7 @@ static int cpu_has_h_extension(void) {
 static int cpu_has_sstc(void) {
     trap_expected = 1;
     __asm__ __volatile__("csrr t0, stimecmp" ::: "t0", "memory");
-    return trap_expected;
+    return !expected_trap_came();
 }
 
 // A trap taken while hv1k's own code runs, and not expected: a hypervisor bug.
@@ -1031,7 +1039,7 @@ static long read_guest_insn_half(unsigned long gva) {
                          : "=r"(half)
                          : "r"(gva)
                          : "memory");
-    return trap_expected ? (long)half : -1;
+    return expected_trap_came() ? -1 : (long)half;
 }
 
 // Decodes the load or store the guest was running at vcpu->pc; returns its

@@ -78,6 +78,8 @@ options (before or after FILE):
 environment:
   CC, QEMU, BIOS     another compiler (e.g. CC=clang-19), QEMU or firmware
   HV1K_NO_INSTALL=1  print the apt-get command for missing tools and stop
+  HV1K_UBSAN=1       build hv1k with -fsanitize=undefined -fsanitize-trap=undefined
+                     (build/hypervisor-ubsan.elf): undefined behaviour panics
 
 exit status: 0 guest shut down (with --serve: the input ended), 2 bad
 usage or image that does not fit, 3 guest reported a failure, 4 VM ended
@@ -139,12 +141,17 @@ check_tools() {
 # ---- Building ----
 # Each build writes a private file and renames it into build/, so runs at
 # the same time never see each other's half-written files.
+# HV1K_UBSAN=1 builds hv1k with -fsanitize=undefined -fsanitize-trap=undefined:
+# no runtime needed; undefined behaviour traps in hv1k, which is a PANIC.
+hypervisor_elf=$build/hypervisor${HV1K_UBSAN:+-ubsan}.elf
 build_hypervisor() {
+    local sanitize=""
+    [ -z "${HV1K_UBSAN:-}" ] || sanitize="-fsanitize=undefined -fsanitize-trap=undefined"
     # shellcheck disable=SC2086
-    $CC $CFLAGS -march=rv64imac -Wl,-T"$top/linker.ld" \
-        -Wl,-Map="$build/hypervisor.map" -o "$run_dir/hypervisor.elf" \
+    $CC $CFLAGS $sanitize -march=rv64imac -Wl,-T"$top/linker.ld" \
+        -Wl,-Map="${hypervisor_elf%.elf}.map" -o "$run_dir/hypervisor.elf" \
         "$top/hypervisor.c"
-    mv -f "$run_dir/hypervisor.elf" "$build/hypervisor.elf"
+    mv -f "$run_dir/hypervisor.elf" "$hypervisor_elf"
 }
 
 build_guest() { # build_guest OUTPUT.elf SOURCE.c
@@ -470,13 +477,13 @@ done >"$run_dir/boot-info.bin"
 # (QEMU's own device tree at its top), then the pool for the VMs' RAM.
 host_mem_mib=$(((RAM_POOL_HPA - 0x80000000 + pool) >> 20))
 qemu_args=(-machine virt -cpu "$cpu" -smp 1 -m "${host_mem_mib}M" -nographic
-    -bios "$BIOS" -kernel "$build/hypervisor.elf" "${qemu_loaders[@]}"
+    -bios "$BIOS" -kernel "$hypervisor_elf" "${qemu_loaders[@]}"
     -device "loader,file=$run_dir/boot-info.bin,addr=$(hex "$BOOT_INFO_HPA"),force-raw=on")
 [ "$log" = 0 ] || qemu_args+=(-d unimp,guest_errors,int,cpu_reset -D "$build/qemu.log")
 if [ "$debug" = 1 ]; then
     qemu_args+=(-s -S)
     echo "run.sh: QEMU waits for gdb; in another terminal run:" >&2
-    echo "  gdb-multiarch $build/hypervisor.elf -ex 'target remote :1234'" >&2
+    echo "  gdb-multiarch $hypervisor_elf -ex 'target remote :1234'" >&2
 fi
 [ -t 0 ] && echo "run.sh: in QEMU, press Ctrl-A then x to quit" >&2
 status=0
