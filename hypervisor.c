@@ -336,10 +336,12 @@ static void mark_written(struct vm *vm, unsigned long gpa, unsigned long len) {
 
 // The guest's own exceptions (hedeleg) go straight to its trap handler; what
 // is left leaves the VM: VS-mode ecall (SBI), guest-page faults (MMIO) and
-// virtual instructions. (OpenSBI emulates misaligned accesses in M-mode.)
+// virtual instructions. OpenSBI emulates misaligned loads and stores in
+// M-mode, but passes misaligned atomics on, by hedeleg: to the guest.
 #define GUEST_EXCEPTIONS                                                       \
     ((1UL << SCAUSE_INSN_MISALIGNED) | (1UL << SCAUSE_ILLEGAL_INSN) |          \
-     (1UL << SCAUSE_BREAKPOINT) | (1UL << SCAUSE_USER_ECALL) |                 \
+     (1UL << SCAUSE_BREAKPOINT) | (1UL << SCAUSE_LOAD_MISALIGNED) |            \
+     (1UL << SCAUSE_STORE_MISALIGNED) | (1UL << SCAUSE_USER_ECALL) |           \
      (1UL << SCAUSE_INSN_PAGE_FAULT) | (1UL << SCAUSE_LOAD_PAGE_FAULT) |       \
      (1UL << SCAUSE_STORE_PAGE_FAULT))
 // The guest's interrupts (hideleg): hv1k raises them in hvip, the guest takes them.

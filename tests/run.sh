@@ -187,6 +187,13 @@ all_tests() {
         "ok: ebreak: breakpoint, sepc at it, stval 0 or its address" \
         "traps: done" "virtual-insn 1" "!FAIL"
 
+    check misaligned 5 "$OK" "tests/guests/misaligned.c" "" \
+        "ok: a misaligned sw then lw in own RAM works, with no trap" \
+        "ok: VS-mode misaligned amoadd.w: the guest's handler got scause 4" \
+        "ok: VS-mode misaligned lr.w: the guest's handler got scause 4" \
+        "ok: VU-mode misaligned amoadd.w: the guest's handler got scause 4" \
+        "hv1k: guest shut down (no reason)" "!FAIL" "!unexpected VM exit"
+
     # ---- MMIO and guest faults ----
     check uart_widths 10 "$OK" "tests/guests/uart_widths.c" "" "widths: ABCD" \
         "ok: lb of SCR 0x80 gives -128" "ok: ld of SCR 0x80 gives 0x80" \
