@@ -765,7 +765,10 @@ static struct sbiret sbi_srst(struct vcpu *vcpu, unsigned long fid,
 
 // DBCN, the debug console: write(num_bytes, base_lo, base_hi),
 // read(num_bytes, base_lo, base_hi) and write_byte(byte). The buffer is guest
-// physical memory and must lie in guest RAM; on RV64 base_hi must be 0.
+// physical memory and must lie in guest RAM; on RV64 base_hi must be 0. A
+// write prints at most DBCN_WRITE_MAX bytes, and answers how many: the spec
+// allows partial writes, and no guest may hold hv1k for long.
+#define DBCN_WRITE_MAX 4096
 static struct sbiret sbi_dbcn(struct vcpu *vcpu, unsigned long fid,
                               unsigned long *a) {
     if (fid == SBI_DBCN_WRITE_BYTE) {
@@ -779,7 +782,7 @@ static struct sbiret sbi_dbcn(struct vcpu *vcpu, unsigned long fid,
         return SBI_ERROR(SBI_ERR_INVALID_PARAM);
     unsigned long n = 0;
     if (fid == SBI_DBCN_WRITE)
-        for (; n < a[0]; n++)
+        for (; n < min(a[0], DBCN_WRITE_MAX); n++)
             putchar((char)buf[n]);
     else // read what has been typed, without waiting
         for (int ch; n < a[0] && (ch = host_getchar()) >= 0; n++)

@@ -137,6 +137,7 @@ all_tests() {
         "ok: remote_hfence_gvma (FID 4) -> SBI_ERR_NOT_SUPPORTED" "hart: done" "!FAIL"
     check sbi_dbcn 5 "$OK" "tests/guests/sbi_dbcn.c" "" \
         "dbcn: hello from one DBCN write" "ok: write of a buffer in RAM -> (0, its length)" \
+        "ok: write of 1 MiB -> (0, 4096): a partial write" \
         "RAM-END" "ok: write of 64 bytes from 8 before the end of RAM -> SBI_ERR_INVALID_PARAM" \
         "dbcn: still running after the refused writes" "dbcn: hello from write_byte" \
         "ok: read with nothing typed -> (0, 0)" "dbcn: done" "!LEAKED!" "!FAIL"
