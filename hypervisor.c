@@ -1047,6 +1047,17 @@ static long read_guest_insn_half(unsigned long gva) {
     return expected_trap_came() ? -1 : (long)half;
 }
 
+// The bits of the instruction the guest was running at vcpu->pc (16 for a
+// compressed one, 32 otherwise), fetched as the guest fetched it, or -1.
+static long read_guest_insn(struct vcpu *vcpu) {
+    WRITE_CSR(hstatus, READ_CSR(hstatus) & ~HSTATUS_SPV); // see trap_expected
+    long low = read_guest_insn_half(vcpu->pc), high = 0;
+    if (low >= 0 && (low & 3) == 3)
+        high = read_guest_insn_half(vcpu->pc + 2);
+    WRITE_CSR(hstatus, READ_CSR(hstatus) | HSTATUS_SPV);
+    return low < 0 || high < 0 ? -1 : low | high << 16;
+}
+
 // Decodes the load or store the guest was running at vcpu->pc; returns its
 // length in bytes (2 or 4), or 0 if it is not one hv1k can emulate.
 // QEMU 8+ hands it over in htinst, transformed (a compressed one expanded to
@@ -1055,16 +1066,12 @@ static int decode_mmio_insn(struct vcpu *vcpu, unsigned long htinst,
                             struct mmio_access *acc) {
     if (htinst)
         return decode_load_store(htinst | 2, acc) ? (htinst & 2 ? 4 : 2) : 0;
-    WRITE_CSR(hstatus, READ_CSR(hstatus) & ~HSTATUS_SPV); // see trap_expected
-    long low = read_guest_insn_half(vcpu->pc), high = 0;
-    if (low >= 0 && (low & 3) == 3)
-        high = read_guest_insn_half(vcpu->pc + 2);
-    WRITE_CSR(hstatus, READ_CSR(hstatus) | HSTATUS_SPV);
-    if (low < 0 || high < 0)
+    long insn = read_guest_insn(vcpu);
+    if (insn < 0)
         return 0;
-    if ((low & 3) != 3)
-        return decode_compressed_load_store((unsigned long)low, acc) ? 2 : 0;
-    return decode_load_store((unsigned long)(low | high << 16), acc) ? 4 : 0;
+    if ((insn & 3) != 3)
+        return decode_compressed_load_store((unsigned long)insn, acc) ? 2 : 0;
+    return decode_load_store((unsigned long)insn, acc) ? 4 : 0;
 }
 
 // Does the access on the device: a store writes the low `width` bytes of
@@ -1150,12 +1157,14 @@ static void inject_exception(struct vcpu *vcpu, unsigned long cause,
 
 // A virtual-instruction exception: the guest ran something that only a
 // hypervisor may run (a hypervisor CSR, hfence, hlv). hv1k emulates none of
-// these, so the guest sees what a CPU without H raises: illegal instruction
-// (stval holds the instruction's bits).
+// these, so the guest sees what a CPU without H raises: illegal instruction,
+// with the instruction's bits in stval. hv1k reads them itself: QEMU 7.2's
+// stval for an hlv or hsv is 0, or left over from an earlier instruction.
 static unsigned long handle_virtual_instruction(struct vcpu *vcpu,
                                                 const struct trap *trap) {
+    long insn = read_guest_insn(vcpu);
     vcpu->vm->exits.virtual_insn++;
-    inject_exception(vcpu, SCAUSE_ILLEGAL_INSN, trap->stval);
+    inject_exception(vcpu, SCAUSE_ILLEGAL_INSN, insn < 0 ? 0 : (unsigned long)insn);
     return 0;
 }
 

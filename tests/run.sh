@@ -100,6 +100,8 @@ fetch_failed=""
 "$top/guest/linux/fetch.sh" >"$out/linux-fetch.log" 2>&1 ||
     fetch_failed="could not fetch the Linux guest (see build/tests/linux-fetch.log)"
 
+qemu_major=$("${QEMU:-qemu-system-riscv64}" --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p;q')
+
 # Every test but the line budget, in one function: the whole suite runs
 # twice, against the hypervisor as it is built, and against one built with
 # -fsanitize=undefined -fsanitize-trap=undefined (HV1K_UBSAN=1), where any
@@ -256,7 +258,6 @@ all_tests() {
     # touches the UART from that page. QEMU 8+ hands hv1k the instruction in
     # htinst, so the store is emulated; QEMU 7.2 leaves htinst 0, hv1k's HLVX of
     # the instruction faults, and the VM must end cleanly (never a PANIC).
-    qemu_major=$("${QEMU:-qemu-system-riscv64}" --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p;q')
     if [ "${qemu_major:-0}" -ge 8 ]; then
         check hlvx_fault 5 "$OK" "tests/guests/hlvx_fault.c" "" "control: A" "stale store: B" \
             "ok: the alias ran (stored to RAM) before its PTE was cleared" \
@@ -331,6 +332,53 @@ all_tests() {
     TIMEOUT=90 RUNNER="$top/tests/serve-terminal.sh" check serve_terminal 5 "$OK" \
         "--serve guest/upcase.c" "" "ok: saw 'HELLO TERMINAL'" "ok: saw 'SECOND LINE'" \
         "ok: saw 'hv1k: served 2 requests (0 failed)'" "!FAIL"
+    # ---- Hostile guests: one attack per request, each in a VM of its own ----
+    # A misaligned word AMO would fault as misaligned before anything else, so
+    # the AMO goes to an aligned UART register; QEMU 7.2 reports its G-stage
+    # fault as a load, QEMU 8+ as a store/AMO.
+    local amo=store
+    [ "${qemu_major:-0}" -ge 8 ] || amo=load
+    local attacks=(load-last load-past-end store-past-end fetch-past-end
+        load-below-ram store-2^39 store-2^41 store-hv1k-hpa fetch-uart amo-uart
+        lr-uart flw-uart fsw-uart plic-edges plic-past-end hfence.vvma
+        hfence.gvma hlv.w hsv.w csrr-hgatp csrw-hvip csrr-hedeleg csrw-hstatus
+        mret vu-mode garbage-vsatp wfi-forever handler-stack-overflow
+        no-trap-vector interrupt-storm)
+    local gpf="guest-page fault:" none="(no RAM or device), sepc 0x"
+    check attacks 15 "$OK" "--serve tests/guests/attack.c --timeout 1" \
+        "$(printf '%s\\n' "${attacks[@]}")" \
+        "load-last: 0x1" "request 2: $gpf load at GPA 0x80040000 $none" \
+        "request 3: $gpf store at GPA 0x80040000 $none" \
+        "request 4: $gpf fetch at GPA 0x80040000 $none" \
+        "request 5: $gpf load at GPA 0x7fffffff $none" \
+        "request 6: $gpf store at GPA 0x8000000000 $none" \
+        "request 7: $gpf store at GPA 0x20000000000 $none" \
+        "request 8: $gpf store at GPA 0x80200000 $none" \
+        "request 9: $gpf fetch at GPA 0x10000000 (no RAM), sepc 0x10000000" \
+        "request 10: cannot emulate the $amo at GPA 0x10000004: the instruction" \
+        "request 11: cannot emulate the load at GPA 0x10000004: the instruction" \
+        "request 12: cannot emulate the load at GPA 0x10000005: the instruction" \
+        "request 13: cannot emulate the store at GPA 0x10000007: the instruction" \
+        "plic-edges: 14 registers read 0x0, priority 31 keeps 0x7" \
+        "request 15: $gpf load at GPA 0xc400000 $none" \
+        "hfence.vvma: illegal instruction, stval 0x22000073" \
+        "hfence.gvma: illegal instruction, stval 0x62000073" \
+        "hlv.w: illegal instruction, stval 0x68014373" \
+        "hsv.w: illegal instruction, stval 0x6a614073" \
+        "csrr hgatp: illegal instruction, stval 0x68002373" \
+        "csrw hvip: illegal instruction, stval 0x64531073" \
+        "csrr hedeleg: illegal instruction, stval 0x60202373" \
+        "csrw hstatus: illegal instruction, stval 0x60031073" \
+        "mret: illegal instruction" \
+        "vu-mode: sret and hfence.vvma: illegal instruction, stval 0x10200073 and 0x22000073" \
+        "garbage-vsatp: satp reads 0x0, the guest goes on" \
+        "request 27: time limit (1 s)" \
+        "request 28: $gpf store at GPA 0x7fffffe0 $none" \
+        "request 29: $gpf fetch at GPA 0x0 $none" "request 30: time limit (1 s)" \
+        "hv1k: served 30 requests (17 failed)" "!FAIL" "!PANIC"
+    TIMEOUT=90 check ecall_flood 3 "$OK" "--serve tests/guests/attack.c --timeout 60" \
+        "ecall-flood\n" "ecall-flood: 1000000 ecalls answered" \
+        "hv1k: served 1 requests (0 failed)"
     check serve_usage 1 "$USAGE" "--serve" "" "--serve needs a FILE"
     check two_guests 1 "$USAGE" "tests/guests/spin.c tests/guests/spin.c" "" "one guest at a time"
 
