@@ -144,7 +144,7 @@ struct template {
 };
 struct boot_info {
     uint64_t magic;       // BOOT_INFO_MAGIC, or run.sh did not start us
-    uint64_t vm_count;    // templates in use: one VM each (one with --serve)
+    uint64_t vm_count;    // templates in use; hv1k runs 1 (several: not yet)
     uint64_t flags;       // BOOT_SERVE, BOOT_INPUT_FILE
     uint64_t timeout;     // seconds each VM may run; 0: no limit
     uint64_t pool_size;   // bytes of host RAM for VMs at RAM_POOL_HPA
