@@ -379,6 +379,9 @@ all_tests() {
     TIMEOUT=90 check ecall_flood 3 "$OK" "--serve tests/guests/attack.c --timeout 60" \
         "ecall-flood\n" "ecall-flood: 1000000 ecalls answered" \
         "hv1k: served 1 requests (0 failed)"
+    # 200 random-instruction guests, one VM each, with canaries between.
+    TIMEOUT=900 RUNNER="$top/tests/fuzz.sh --seeds 200" check fuzz 10 "$OK" "" "" \
+        "ok: fuzz: hv1k survived 200 fuzzed guests, and every canary answered" "!FAIL"
     check serve_usage 1 "$USAGE" "--serve" "" "--serve needs a FILE"
     check two_guests 1 "$USAGE" "tests/guests/spin.c tests/guests/spin.c" "" "one guest at a time"
 
