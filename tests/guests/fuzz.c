@@ -5,8 +5,9 @@
 // skips whatever traps, so the page runs on until it ends: by answering
 // "fuzz SEED: survived (N traps)", by something hv1k ends the VM for (a
 // fault, the time limit), or by wrecking itself. Whatever happens, hv1k must
-// say why in one line and serve the next request. The request "canary"
-// answers "canary ok", so the script can see that hv1k still works.
+// say why in one line and serve the next request. A request "canary-N"
+// answers "canary-N ok", so the script can see that hv1k still works (the
+// N comes from the request, so no fuzzed page can forge the answer).
 //
 // The instructions lean toward what a hypervisor must survive: CSR
 // accesses of every kind, ecalls with random registers, loads and stores
@@ -151,6 +152,21 @@ __attribute__((noreturn)) static void answer(const char *text) {
         __asm__ __volatile__("wfi");
 }
 
+// "canary-N" -> "canary-N ok".
+__attribute__((noreturn)) static void answer_canary(const char *request,
+                                                    unsigned long len) {
+    char line[64];
+    unsigned long n = 0;
+    for (; n < len && n < sizeof line - 4; n++)
+        line[n] = request[n];
+    line[n++] = ' ';
+    line[n++] = 'o';
+    line[n++] = 'k';
+    hv1k_respond(line, n);
+    for (;;)
+        __asm__ __volatile__("wfi");
+}
+
 // Where the page ends: the generated code jumps here.
 __attribute__((noreturn, used)) void fuzz_done(void) {
     char text[48] = "fuzz: survived";
@@ -177,12 +193,19 @@ static unsigned long parse_seed(const char *s, unsigned long len) {
 
 int main(void) {
     const char *request = (const char *)boot_a0;
-    if (boot_a1 == 6 && request[0] == 'c' && request[5] == 'y') // "canary"
-        answer("canary ok");
+    if (boot_a1 > 7 && request[0] == 'c' && request[6] == '-') // "canary-N"
+        answer_canary(request, boot_a1);
     seed = parse_seed(request, boot_a1);
+    char says[48] = "fuzz: seed "; // one DBCN write: which seed runs now
+    unsigned long n = 11;
+    for (unsigned long i = 0; i < boot_a1 && n < sizeof says - 2; i++)
+        says[n++] = request[i];
+    says[n] = '\n';
+    says[n + 1] = '\0';
+    dbcn_puts(says);
     rng = seed * 0x9e3779b97f4a7c15UL + 1;
     uint32_t *code = (uint32_t *)CODE_GPA;
-    unsigned n = 0;
+    n = 0;
     while (n < CODE_WORDS)
         n += generate(code + n, CODE_WORDS - n);
     n += load_constant(code + n, 5, (uint64_t)(unsigned long)fuzz_done);
