@@ -222,7 +222,7 @@ static uint64_t *gstage_leaf(uint64_t *root, unsigned long gpa) {
 // user access, so leaves need U. A is preset (QEMU 10, with Svadu, may
 // fault on a clear one); D starts clear and says "the guest wrote this
 // page": the hardware sets it (QEMU 7.2), or handle_guest_page_fault does.
-// vm_destroy scrubs only such pages; the others are still zero.
+// vm_destroy restores only such pages; the others are as the template left them.
 static void gstage_map_page(struct vm *vm, unsigned long gpa, unsigned long hpa,
                             unsigned long perms) {
     uint64_t *pte = gstage_leaf(vm->gstage_root, gpa);
@@ -808,7 +808,7 @@ static struct sbiret sbi_hv1k(struct vcpu *vcpu, unsigned long fid,
                               unsigned long *a) {
     const uint8_t *name = guest_ram(vcpu->vm, a[0], a[1]);
     uint8_t *buf = guest_ram(vcpu->vm, a[2], a[3]);
-    unsigned long same = 0, n = a[3] < sizeof emoji - 1 ? a[3] : sizeof emoji - 1;
+    unsigned long same = 0, n = min(a[3], sizeof emoji - 1);
     if (fid == HV1K_RESPOND && boot_info->flags & BOOT_SERVE) // (answer, len)
         serve_respond(vcpu->vm, name, a[1]);
     if (fid != HV1K_READ_FILE)
@@ -854,7 +854,6 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
     return 4; // the ecall instruction
 }
 
-
 // ============================================================================
 // 8. MMIO: a guest load or store at a device address faults (the G-stage
 //    maps only RAM); hv1k decodes the instruction, performs the access on
@@ -863,7 +862,7 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
 
 // The emulated 16550 UART. Output goes to the real console at once, so the
 // transmitter is always empty. Input is what the host console has: a byte
-// waits in the real UART until the guest reads it. Interrupts follow the
+// waits in hv1k's ring (`typed`) until the guest reads it. Interrupts follow the
 // 16550's rules: "data ready" while input waits and IER.ERBFI is set; "THR
 // empty" after a THR write or when IER.ETBEI is set, until IIR reports it or
 // THR is written again.
@@ -1133,7 +1132,6 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
     return (unsigned long)length;
 }
 
-
 // ============================================================================
 // 9. Interrupts and exceptions hv1k hands to the guest.
 // ============================================================================
@@ -1194,7 +1192,8 @@ static void host_console_claim(void) {
     *claim = source; // complete
 }
 
-// ... and let the emulated UART and PLIC tell the guest.
+// An external interrupt while the guest runs: the host console's input goes
+// into the ring, and the emulated UART and PLIC tell the guest.
 static unsigned long handle_external_interrupt(struct vcpu *vcpu) {
     vcpu->vm->exits.irq++;
     host_console_claim();
@@ -1327,9 +1326,11 @@ static void serve_request_ended(struct vm *vm, unsigned long ended_at) {
                               ended_at - vm->started_at, now - ended_at,
                               now - serve.read_at};
     serve.failed += !serve.answered;
-    for (int k = 0; k < 4 && serve.timed < SERVE_TIMED_MAX; k++)
+    if (serve.timed == SERVE_TIMED_MAX)
+        return;
+    for (int k = 0; k < 4; k++)
         serve.ticks[k][serve.timed] = (uint32_t)ticks[k];
-    serve.timed += serve.timed < SERVE_TIMED_MAX;
+    serve.timed++;
 }
 
 // ============================================================================
