@@ -165,6 +165,8 @@ struct vm {
     uint64_t *gstage_root; // the G-stage page table: GPA -> host address
     uint8_t *ram;          // guest RAM as hv1k sees it (host address)
     unsigned long ram_size;
+    int leaf_level;        // its G-stage leaves: 2 = 1 GiB, 1 = 2 MiB, 0 = 4 KiB
+    unsigned long leaf_size;
     int sstc;              // the guest owns vstimecmp (henvcfg.STCE)
     unsigned long deadline; // `time` at which --timeout ends it; -1: never
     unsigned long started_at; // `time` of its first entry
@@ -203,29 +205,28 @@ static void *alloc_pages(unsigned long count, unsigned long align) {
 // indexed by GPA[40:30]; the two lower levels are ordinary 512-entry tables.
 #define PTE_TABLE_ADDRESS(pte) ((uint64_t *)(((pte) >> 10) << 12))
 
-// Returns the leaf entry for `gpa`, creating the tables on the way.
-static uint64_t *gstage_leaf(uint64_t *root, unsigned long gpa) {
-    uint64_t *table = root;
-    for (int level = 2; level > 0; level--) {
-        unsigned long mask = level == 2 ? 0x7ff : 0x1ff;
-        uint64_t *pte = &table[(gpa >> (12 + 9 * level)) & mask];
-        if (!(*pte & PTE_V)) {
-            unsigned long next = (unsigned long)alloc_pages(1, PAGE_SIZE);
-            *pte = (next >> 12) << 10 | PTE_V;
-        }
+// Returns the leaf entry for `gpa` (at the VM's leaf level: a leaf at level
+// 2 or 1 is a superpage), creating the tables on the way.
+static uint64_t *gstage_leaf(struct vm *vm, unsigned long gpa) {
+    uint64_t *table = vm->gstage_root;
+    for (int level = 2;; level--) {
+        uint64_t *pte = &table[(gpa >> (12 + 9 * level)) & (level == 2 ? 0x7ff : 0x1ff)];
+        if (level == vm->leaf_level)
+            return pte;
+        if (!(*pte & PTE_V)) // a new, empty table below this entry
+            *pte = ((unsigned long)alloc_pages(1, PAGE_SIZE) >> 12) << 10 | PTE_V;
         table = PTE_TABLE_ADDRESS(*pte);
     }
-    return &table[(gpa >> 12) & 0x1ff];
 }
 
-// Maps one 4 KiB guest page to host memory. Every G-stage access counts as a
-// user access, so leaves need U. A is preset (QEMU 10, with Svadu, may
+// Maps one leaf of guest RAM to host memory. Every G-stage access counts as
+// a user access, so leaves need U. A is preset (QEMU 10, with Svadu, may
 // fault on a clear one); D starts clear and says "the guest wrote this
-// page": the hardware sets it (QEMU 7.2), or handle_guest_page_fault does.
-// vm_destroy restores only such pages; the others are as the template left them.
+// leaf": the hardware sets it (QEMU 7.2), or handle_guest_page_fault does.
+// vm_destroy restores only such leaves; the others are as the template left them.
 static void gstage_map_page(struct vm *vm, unsigned long gpa, unsigned long hpa,
                             unsigned long perms) {
-    uint64_t *pte = gstage_leaf(vm->gstage_root, gpa);
+    uint64_t *pte = gstage_leaf(vm, gpa);
     if (*pte & PTE_V)
         PANIC("G-stage: GPA 0x%lx is already mapped", gpa);
     *pte = (hpa >> 12) << 10 | perms | PTE_U | PTE_A | PTE_V;
@@ -277,11 +278,18 @@ static void vm_create(struct vm *vm, const struct template *t) {
     vm->gstage_root = root ? root : alloc_pages(4, 4 * PAGE_SIZE);
     vm->ram = (uint8_t *)RAM_POOL_HPA;
     vm->ram_size = t->ram_size;
+    // The largest G-stage leaf that tiles guest RAM: a TLB miss then walks
+    // fewer levels of it (GPA 0x80000000 and RAM_POOL_HPA are 1 GiB-aligned).
+    // A VM per request lives briefly and is restored leaf by leaf: 4 KiB.
+    vm->leaf_level = t->ram_size % (1UL << 30) == 0 ? 2 : t->ram_size % (1UL << 21) == 0;
+    if (boot_info->flags & BOOT_SERVE)
+        vm->leaf_level = 0;
+    vm->leaf_size = PAGE_SIZE << (9 * vm->leaf_level);
     vm->sstc = (t->flags & BOOT_SSTC) != 0;
     vm->vcpu.vm = vm;
     if (t->ram_size > boot_info->pool_size)
         PANIC("guest RAM is larger than the pool run.sh made");
-    for (unsigned long off = 0; !root && off < vm->ram_size; off += PAGE_SIZE)
+    for (unsigned long off = 0; !root && off < vm->ram_size; off += vm->leaf_size)
         gstage_map_page(vm, GUEST_RAM_BASE + off, (unsigned long)vm->ram + off,
                         PTE_R | PTE_W | PTE_X);
     for (int i = 0; !root && i < 3; i++) {
@@ -297,37 +305,36 @@ static void vm_create(struct vm *vm, const struct template *t) {
     vm->running = 1;
 }
 
-// Puts the guest page at `gpa` back as the template has it: zeros, and
+// Puts the guest RAM leaf at `gpa` back as the template has it: zeros, and
 // whatever part of the template's pieces falls in it.
-static void restore_page(struct vm *vm, unsigned long gpa, uint8_t *page) {
-    memset(page, 0, PAGE_SIZE);
+static void restore_leaf(struct vm *vm, unsigned long gpa, uint8_t *page) {
+    memset(page, 0, vm->leaf_size);
     for (int i = 0; i < 3; i++) {
         const struct boot_piece *p = &vm->template->piece[i];
         unsigned long from = p->gpa > gpa ? p->gpa : gpa;
-        unsigned long to = min(p->gpa + p->size, gpa + PAGE_SIZE);
+        unsigned long to = min(p->gpa + p->size, gpa + vm->leaf_size);
         if (from < to)
             memcpy(page + (from - gpa), (uint8_t *)p->hpa + (from - p->gpa), to - from);
     }
 }
 
-// Ends the VM's life: every page it wrote (D set) is put back as the
-// template has it, so the next VM sees nothing of this one. Pages it never
-// wrote are as they were, and the G-stage table stays for the next VM.
+// Ends the VM's life before the next VM: every leaf it wrote (D set) is put
+// back as the template has it, so the next VM sees nothing of this one.
+// Leaves it never wrote are as they were, and the G-stage table stays.
 static void vm_destroy(struct vm *vm) {
-    for (unsigned long off = 0; off < vm->ram_size; off += PAGE_SIZE) {
-        uint64_t *leaf = gstage_leaf(vm->gstage_root, GUEST_RAM_BASE + off);
+    for (unsigned long off = 0; off < vm->ram_size; off += vm->leaf_size) {
+        uint64_t *leaf = gstage_leaf(vm, GUEST_RAM_BASE + off);
         if (*leaf & PTE_D)
-            restore_page(vm, GUEST_RAM_BASE + off, vm->ram + off);
+            restore_leaf(vm, GUEST_RAM_BASE + off, vm->ram + off);
         *leaf &= ~PTE_D;
     }
-    vm->running = 0;
 }
 
-// Marks the guest pages that hv1k itself wrote for the guest (DBCN read,
-// read_file, a request) as written, so that vm_destroy restores them too.
+// Marks the guest RAM that hv1k itself wrote for the guest (DBCN read,
+// read_file, a request) as written, so that vm_destroy restores it too.
 static void mark_written(struct vm *vm, unsigned long gpa, unsigned long len) {
-    for (unsigned long page = gpa & ~(PAGE_SIZE - 1); page < gpa + len; page += PAGE_SIZE)
-        *gstage_leaf(vm->gstage_root, page) |= PTE_D;
+    for (unsigned long at = gpa & ~(vm->leaf_size - 1); at < gpa + len; at += vm->leaf_size)
+        *gstage_leaf(vm, at) |= PTE_D;
 }
 
 // ============================================================================
@@ -470,17 +477,10 @@ __asm__(".text\n"
 // 6. Catch: every VM exit lands in handle_trap().
 // ============================================================================
 
-// The trap CSRs of one VM exit, read once.
-struct trap {
-    unsigned long scause, stval, htval, htinst;
-};
-
 // The handlers, one per kind of exit (sections 7-9 below).
 static unsigned long handle_sbi_call(struct vcpu *vcpu);
-static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
-                                             const struct trap *trap);
-static unsigned long handle_virtual_instruction(struct vcpu *vcpu,
-                                                const struct trap *trap);
+static unsigned long handle_guest_page_fault(struct vcpu *vcpu, unsigned long scause);
+static unsigned long handle_virtual_instruction(struct vcpu *vcpu);
 static unsigned long handle_timer_interrupt(struct vcpu *vcpu);
 static unsigned long handle_external_interrupt(struct vcpu *vcpu);
 static void plic_update(struct vm *vm); // the guest's external interrupt
@@ -496,7 +496,7 @@ static void print_vm_prefix(const struct vm *vm) {
 }
 
 // Ends the VM: says why (printf-style, nothing if `why` is NULL), prints how
-// often it exited, by reason, and destroys it. It never returns: whatever
+// often it exited, by reason, and with --serve destroys it for the next one. It never returns: whatever
 // hv1k was doing for this VM is over, and hv1k starts again from restart().
 __attribute__((noreturn, format(printf, 3, 4))) static void
 vm_end(struct vm *vm, int status, const char *why, ...) {
@@ -515,9 +515,11 @@ vm_end(struct vm *vm, int status, const char *why, ...) {
                "virtual-insn %lu\n", e->sbi, e->mmio, e->timer, e->irq,
                e->virtual_insn);
     vm->status = status;
-    vm_destroy(vm);
-    if (boot_info->flags & BOOT_SERVE)
+    vm->running = 0;
+    if (boot_info->flags & BOOT_SERVE) { // another VM comes: clean up for it
+        vm_destroy(vm);
         serve_request_ended(vm, ended_at);
+    }
     restart();
 }
 
@@ -533,32 +535,33 @@ __attribute__((noreturn)) static void vm_reboot(struct vm *vm) {
 
 // An exit no handler expects: end the VM with everything that explains it.
 __attribute__((noreturn)) static void
-end_vm_on_unexpected_trap(struct vcpu *vcpu, const struct trap *trap) {
+end_vm_on_unexpected_trap(struct vcpu *vcpu, unsigned long scause) {
     vm_end(vcpu->vm, EXIT_VM_ENDED,
            "unexpected VM exit: scause 0x%lx, sepc 0x%lx, stval 0x%lx, "
-           "htval 0x%lx, htinst 0x%lx",
-           trap->scause, vcpu->pc, trap->stval, trap->htval, trap->htinst);
+           "htval 0x%lx, htinst 0x%lx", scause, vcpu->pc, READ_CSR(stval),
+           READ_CSR(htval), READ_CSR(htinst));
 }
 
 // The `catch` block. Each case handles one kind of exit and returns how far
 // the guest's pc moves on: past the ecall or the emulated load/store, or 0
 // when the guest resumes where it was (an interrupt) or was redirected.
-// Returning resumes the guest: that is the continuation.
+// Returning resumes the guest: that is the continuation. Only scause and
+// sepc are read here; a handler reads the other trap CSRs it needs itself
+// (each CSR access costs QEMU a call into its helpers, on every exit).
 static void handle_trap(struct vcpu *vcpu) {
-    struct trap trap = {READ_CSR(scause), READ_CSR(stval), READ_CSR(htval),
-                        READ_CSR(htinst)};
+    unsigned long scause = READ_CSR(scause);
     vcpu->pc = READ_CSR(sepc);
-    switch (trap.scause) {
+    switch (scause) {
     case SCAUSE_VIRTUAL_SUPERVISOR_ECALL:
         vcpu->pc += handle_sbi_call(vcpu);
         break;
     case SCAUSE_INSN_GUEST_PAGE_FAULT:
     case SCAUSE_LOAD_GUEST_PAGE_FAULT:
     case SCAUSE_STORE_GUEST_PAGE_FAULT:
-        vcpu->pc += handle_guest_page_fault(vcpu, &trap);
+        vcpu->pc += handle_guest_page_fault(vcpu, scause);
         break;
     case SCAUSE_VIRTUAL_INSTRUCTION:
-        vcpu->pc += handle_virtual_instruction(vcpu, &trap);
+        vcpu->pc += handle_virtual_instruction(vcpu);
         break;
     case SCAUSE_INTERRUPT | IRQ_S_TIMER:
         vcpu->pc += handle_timer_interrupt(vcpu);
@@ -567,7 +570,7 @@ static void handle_trap(struct vcpu *vcpu) {
         vcpu->pc += handle_external_interrupt(vcpu);
         break;
     default:
-        end_vm_on_unexpected_trap(vcpu, &trap);
+        end_vm_on_unexpected_trap(vcpu, scause);
     }
 }
 
@@ -1093,19 +1096,19 @@ static void emulate_mmio(struct vcpu *vcpu, const struct device *dev,
 // A guest-page fault: the guest touched a guest physical address that the
 // G-stage does not map. A load or store at a device is emulated; anything
 // else ends the VM. The GPA is htval << 2 plus the low bits of stval.
-static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
-                                             const struct trap *trap) {
+static unsigned long handle_guest_page_fault(struct vcpu *vcpu, unsigned long scause) {
     struct vm *vm = vcpu->vm;
-    unsigned long gpa = trap->htval << 2 | (trap->stval & 3);
+    unsigned long htval = READ_CSR(htval), htinst = READ_CSR(htinst);
+    unsigned long gpa = htval << 2 | (READ_CSR(stval) & 3);
     const struct device *dev = find_device(gpa);
-    const char *access = trap->scause == SCAUSE_STORE_GUEST_PAGE_FAULT  ? "store"
-                         : trap->scause == SCAUSE_LOAD_GUEST_PAGE_FAULT ? "load"
-                                                                        : "fetch";
+    const char *access = scause == SCAUSE_STORE_GUEST_PAGE_FAULT  ? "store"
+                         : scause == SCAUSE_LOAD_GUEST_PAGE_FAULT ? "load"
+                                                                  : "fetch";
     struct mmio_access acc;
     // The guest's first store to a page of its RAM, where the hardware does
     // not set G-stage D bits itself: set it, and let the guest go on.
-    uint64_t *leaf = guest_ram(vm, gpa, 1) ? gstage_leaf(vm->gstage_root, gpa) : 0;
-    if (trap->scause == SCAUSE_STORE_GUEST_PAGE_FAULT && leaf && !(*leaf & PTE_D)) {
+    uint64_t *leaf = guest_ram(vm, gpa, 1) ? gstage_leaf(vm, gpa) : 0;
+    if (scause == SCAUSE_STORE_GUEST_PAGE_FAULT && leaf && !(*leaf & PTE_D)) {
         *leaf |= PTE_D;
         hfence_gvma_all();
         return 0;
@@ -1115,15 +1118,15 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu,
     // pseudo-instruction (bits 1:0 = 00, e.g. 0x3000). Never emulate that.
     // (stval then holds the virtual address being translated, so the GPA is
     // htval << 2 alone: page-table entries are aligned.)
-    if (trap->htinst && (trap->htinst & 3) == 0)
+    if (htinst && (htinst & 3) == 0)
         vm_end(vm, EXIT_VM_ENDED, "guest page-table walk touched GPA 0x%lx "
-               "(not RAM), sepc 0x%lx, htinst 0x%lx", trap->htval << 2,
-               vcpu->pc, trap->htinst);
-    if (!dev || trap->scause == SCAUSE_INSN_GUEST_PAGE_FAULT)
+               "(not RAM), sepc 0x%lx, htinst 0x%lx", htval << 2,
+               vcpu->pc, htinst);
+    if (!dev || scause == SCAUSE_INSN_GUEST_PAGE_FAULT)
         vm_end(vm, EXIT_VM_ENDED, "guest-page fault: %s at GPA 0x%lx (no RAM%s), "
                "sepc 0x%lx", access, gpa, dev ? "" : " or device", vcpu->pc);
-    int length = decode_mmio_insn(vcpu, trap->htinst, &acc);
-    if (!length || acc.is_store != (trap->scause == SCAUSE_STORE_GUEST_PAGE_FAULT))
+    int length = decode_mmio_insn(vcpu, htinst, &acc);
+    if (!length || acc.is_store != (scause == SCAUSE_STORE_GUEST_PAGE_FAULT))
         vm_end(vm, EXIT_VM_ENDED, "cannot emulate the %s at GPA 0x%lx: the "
                "instruction at sepc 0x%lx is unreadable or not a plain load "
                "or store", access, gpa, vcpu->pc);
@@ -1158,8 +1161,7 @@ static void inject_exception(struct vcpu *vcpu, unsigned long cause,
 // these, so the guest sees what a CPU without H raises: illegal instruction,
 // with the instruction's bits in stval. hv1k reads them itself: QEMU 7.2's
 // stval for an hlv or hsv is 0, or left over from an earlier instruction.
-static unsigned long handle_virtual_instruction(struct vcpu *vcpu,
-                                                const struct trap *trap) {
+static unsigned long handle_virtual_instruction(struct vcpu *vcpu) {
     long insn = read_guest_insn(vcpu);
     vcpu->vm->exits.virtual_insn++;
     inject_exception(vcpu, SCAUSE_ILLEGAL_INSN, insn < 0 ? 0 : (unsigned long)insn);
@@ -1368,9 +1370,11 @@ __attribute__((noreturn)) void hypervisor_main(void) {
                "entry 0x%lx\n", t->ram_size >> 10, t->entry);
     } else {
         vm_create(&the_vm, t);
-        printf("hv1k: guest RAM %lu MiB at 0x%lx, entry 0x%lx, timer %s\n",
-               t->ram_size >> 20, GUEST_RAM_BASE, t->entry,
-               the_vm.sstc ? "sstc" : "sbi");
+        printf("hv1k: guest RAM %lu MiB at 0x%lx (%lu KiB G-stage leaves, %lu KiB "
+               "of G-stage tables), entry 0x%lx, timer %s\n", t->ram_size >> 20,
+               GUEST_RAM_BASE, the_vm.leaf_size >> 10,
+               (unsigned long)(next_free_page - (uint8_t *)__free_ram) >> 10,
+               t->entry, the_vm.sstc ? "sstc" : "sbi");
     }
     restart();
 }

@@ -78,6 +78,7 @@ options (before or after FILE):
 environment:
   CC, QEMU, BIOS     another compiler (e.g. CC=clang-19), QEMU or firmware
   HV1K_NO_INSTALL=1  print the apt-get command for missing tools and stop
+  HV1K_BENCH=1       also install what tests/bench.sh needs (gnuplot)
   HV1K_UBSAN=1       build hv1k with -fsanitize=undefined -fsanitize-trap=undefined
                      (build/hypervisor-ubsan.elf): undefined behaviour panics
 
@@ -115,6 +116,7 @@ tool_list() {
     echo "awk mawk"  # mawk is required on Debian, but not Essential
     echo "apt-get apt"
     [ "$debug" = 0 ] || echo "gdb-multiarch gdb-multiarch"
+    [ -z "${HV1K_BENCH:-}" ] || echo "gnuplot gnuplot-nox" # tests/bench.sh: its chart
 }
 
 check_tools() {
@@ -144,7 +146,19 @@ check_tools() {
 # HV1K_UBSAN=1 builds hv1k with -fsanitize=undefined -fsanitize-trap=undefined:
 # no runtime needed; undefined behaviour traps in hv1k, which is a PANIC.
 hypervisor_elf=$build/hypervisor${HV1K_UBSAN:+-ubsan}.elf
+# Is OUTPUT newer than each SOURCE (and than run.sh, which holds the flags)?
+# Then it is not built again: a run with nothing to build starts QEMU at once.
+up_to_date() { # up_to_date OUTPUT SOURCE...
+    local output=$1 source
+    shift
+    [ -f "$output" ] || return 1
+    for source in "$@" "$top/run.sh"; do
+        [ "$output" -nt "$source" ] || return 1
+    done
+}
+
 build_hypervisor() {
+    up_to_date "$hypervisor_elf" "$top/hypervisor.c" "$top/common.h" "$top/linker.ld" && return
     local sanitize=""
     [ -z "${HV1K_UBSAN:-}" ] || sanitize="-fsanitize=undefined -fsanitize-trap=undefined"
     # shellcheck disable=SC2086
@@ -155,6 +169,8 @@ build_hypervisor() {
 }
 
 build_guest() { # build_guest OUTPUT.elf SOURCE.c
+    up_to_date "$1" "$2" "$top/common.h" "$top/guest/guest.h" "$top/guest/start.S" \
+        "$top/guest/guest.ld" && return
     # shellcheck disable=SC2086
     $CC $CFLAGS -march=rv64gc -Wl,-T"$top/guest/guest.ld" \
         -o "$run_dir/guest.elf" "$top/guest/start.S" "$2"
@@ -187,11 +203,11 @@ read_hex() { od -An -tx1 -j "$2" -N "$3" "$1" | tr -d ' \n'; }
 # a flat image; the rest of guest RAM starts zeroed, which covers .bss.
 place_elf() {
     local f=$1 header segments
-    header=$("$READELF" -hW "$f" 2>&1) || die "$f: not a readable ELF file"
+    header=$("$READELF" -hlW "$f" 2>&1) || die "$f: not a readable ELF file"
     grep -q 'Class:.*ELF64' <<<"$header" || die "$f: not a 64-bit ELF file"
     grep -q 'Machine:.*RISC-V' <<<"$header" || die "$f: not a RISC-V ELF file"
     entry=$(sed -n 's/.*Entry point address: *//p' <<<"$header")
-    segments=$("$READELF" -lW "$f" | grep '^ *LOAD') || die "$f: no loadable segment"
+    segments=$(grep '^ *LOAD' <<<"$header") || die "$f: no loadable segment"
     local type off vaddr paddr filesz memsz rest low="" high=0 entry_phys=""
     while read -r type off vaddr paddr filesz memsz rest; do
         [ -z "$low" ] || [ $((paddr)) -lt "$low" ] && low=$((paddr))

@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# tests/bench.sh: hv1k's figures, measured side by side in one run.
+#
+# The same benchmark guest (tests/bench/bench.c) runs in up to three places:
+# natively, as OpenSBI's S-mode payload; under hv1k; and under the floor
+# program (tests/bench/floor.c), which maps the guest with the same G-stage
+# leaves as hv1k and answers its hot exits in a few instructions. Runs of
+# the three are interleaved, round by round, so that the machine's drift
+# hits all of them alike; each figure is the median over the rounds, with
+# its spread (min-max). Figures come from the guest's own `rdtime`.
+#
+#   tests/bench.sh [--quick] [--rounds N]
+#
+#   --quick     one round, smaller counts, no Linux rows: well under a minute
+#   --rounds N  rounds of every measurement (default 5)
+#
+# Writes build/bench/figures.csv, build/bench/ratios.csv and
+# build/bench/ratios.png (gnuplot). QEMU= and BIOS= as for run.sh.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/bench
+QEMU=${QEMU:-qemu-system-riscv64}
+BIOS=${BIOS:-default}
+quick=0 rounds=5
+while [ $# -gt 0 ]; do
+    case $1 in
+    --quick) quick=1 rounds=1 ;;
+    --rounds) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --rounds needs a number" >&2; exit 2; }
+        rounds=$2; shift ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+# Operations per benchmark run.
+if [ "$quick" = 1 ]; then
+    n_null=10000 n_mmio=10000 n_compute=$((1 << 20)) n_memory=$((16384 * 4)) n_timer=1000 n_serve=200
+else
+    n_null=1000000 n_mmio=100000 n_compute=$((16 << 20)) n_memory=$((16384 * 64)) n_timer=10000 n_serve=1000
+fi
+
+# run.sh installs what is missing (gnuplot too, with HV1K_BENCH=1) and builds hv1k.
+HV1K_BENCH=1 "$top/run.sh" --build-only >/dev/null
+[ "$quick" = 1 ] || "$top/guest/linux/fetch.sh" >/dev/null
+mkdir -p "$out"
+work=$(mktemp -d "$out/run.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+CFLAGS="--target=riscv64-unknown-elf -mabi=lp64 -mcmodel=medany -mno-relax
+    -ffreestanding -nostdlib -fno-stack-protector -fuse-ld=lld -std=gnu11 -O2
+    -Wall -Wextra -Werror -Wno-unused-parameter"
+CC=${CC:-clang}
+# shellcheck disable=SC2086
+for b in null mmio compute memory timer; do
+    n_var=n_$b
+    $CC $CFLAGS -march=rv64gc -DBENCH_${b^^} -DCOUNT=${!n_var}UL \
+        -Wl,-T"$top/tests/bench/bench.ld" -o "$work/$b.elf" "$top/tests/bench/bench.c"
+    llvm-objcopy -O binary "$work/$b.elf" "$work/$b.bin"
+done
+
+# The floor program for a RAM size, with hv1k's G-stage leaf for it.
+build_floor() { # build_floor RAM_BYTES LEAF_BYTES
+    # shellcheck disable=SC2086
+    $CC $CFLAGS -march=rv64imac -DRAM_SIZE="$1UL" -DLEAF_SIZE="$2UL" \
+        -Wl,-T"$top/tests/bench/floor.ld" -o "$work/floor-$1.elf" "$top/tests/bench/floor.c"
+}
+
+# ---- One measurement in one place; each prints its figure or "nan" ----
+# The figure of a "bench NAME: COUNT ops in TICKS ticks" line: µs per op,
+# or with `total`, ms for all of them (10 MHz time base).
+guest_figure() { # guest_figure LOG [total]
+    awk -v total="${2:-}" '/^bench [a-z]+: [0-9]+ ops in [0-9]+ ticks/ {
+        found = 1; if (total) printf "%.1f\n", $6 / 10000; else printf "%.3f\n", $6 / $3 / 10 }
+        END { if (!found) print "nan" }' "$1"
+}
+
+native() { # native BENCH
+    timeout 300 "$QEMU" -machine virt -cpu rv64 -smp 1 -m 512M -nographic \
+        -bios "$BIOS" -kernel "$work/$1.elf" </dev/null >"$work/log" 2>&1 || true
+}
+
+in_hv1k() { # in_hv1k BENCH [run.sh options]
+    local b=$1
+    shift
+    QEMU=$QEMU BIOS=$BIOS timeout 300 "$top/run.sh" "$work/$b.elf" "$@" </dev/null \
+        >"$work/log" 2>&1 || true
+}
+
+floor() { # floor BENCH RAM_BYTES
+    timeout 300 "$QEMU" -machine virt -cpu rv64,h=true -smp 1 \
+        -m $((1024 + ($2 >> 20)))M -nographic -bios "$BIOS" -kernel "$work/floor-$2.elf" \
+        -device "loader,file=$work/$1.bin,addr=0xc0200000,force-raw=on" \
+        </dev/null >"$work/log" 2>&1 || true
+}
+
+# hv1k's count of the exits that are not the guest's own SBI calls.
+non_sbi_exits() {
+    sed -n 's/.*vm exits: sbi [0-9]*, mmio \([0-9]*\), timer \([0-9]*\), irq \([0-9]*\), virtual-insn \([0-9]*\).*/\1 \2 \3 \4/p' \
+        "$work/log" | awk '{ print $1 + $2 + $3 + $4; found = 1 } END { if (!found) print "nan" }'
+}
+
+# The G-stage leaf hv1k chose for the last run, in bytes (its start line).
+hv1k_leaf() {
+    sed -n 's/.*(\([0-9]*\) KiB G-stage leaves.*/\1/p' "$work/log" | awk '{ print $1 * 1024; found = 1 } END { if (!found) print 4096 }'
+}
+
+# Linux: the guest's uptime at the test initramfs's userspace marker, s.
+linux_uptime() {
+    grep -aoE 'linux userspace ok [^ ]+ [0-9.]+' "$work/log" | awk '{ print $5; found = 1 } END { if (!found) print "nan" }'
+}
+linux_native() { # linux_native APPEND
+    timeout 300 "$QEMU" -machine virt -cpu rv64 -smp 1 -m 256M -nographic \
+        -bios "$BIOS" -kernel "$top/build/linux/Image" \
+        -initrd "$top/build/linux/initramfs-test.cpio.gz" -append "$1" \
+        </dev/null >"$work/log" 2>&1 || true
+}
+linux_hv1k() { # linux_hv1k APPEND
+    QEMU=$QEMU BIOS=$BIOS timeout 300 "$top/run.sh" --linux \
+        --initrd "$top/build/linux/initramfs-test.cpio.gz" --append "$1" \
+        </dev/null >"$work/log" 2>&1 || true
+}
+# VM exits per byte the guest printed (everything after hv1k's start line
+# that is not hv1k's own).
+exits_per_byte() {
+    awk '/^hv1k: vm exits:/ { for (i = 4; i <= NF; i += 2) exits += $i }
+        started && !/^hv1k: / { bytes += length($0) + 1 }
+        /^hv1k: guest RAM/ { started = 1 }
+        END { if (bytes) printf "%.2f\n", exits / bytes; else print "nan" }' "$work/log"
+}
+
+# --serve: the summary line's "NAME median/p99" pairs.
+serve_figures() { # prints "create_med create_p99 run_med ... total_p99"
+    sed -n 's/.*median\/p99: create \([0-9]*\)\/\([0-9]*\), run \([0-9]*\)\/\([0-9]*\), destroy \([0-9]*\)\/\([0-9]*\), total \([0-9]*\)\/\([0-9]*\).*/\1 \2 \3 \4 \5 \6 \7 \8/p' "$work/log"
+}
+
+# run.sh's own time before it starts QEMU, with nothing to build: a stand-in
+# QEMU notes the moment it is started, and stops.
+startup_ms() {
+    printf '#!/bin/sh\ndate +%%s%%N >"%s/qemu-started"\n' "$work" >"$work/fake-qemu"
+    chmod +x "$work/fake-qemu"
+    "$top/run.sh" --build-only >/dev/null 2>&1 # the build is not what is timed
+    local start
+    start=$(date +%s%N)
+    QEMU=$work/fake-qemu "$top/run.sh" >/dev/null 2>&1 </dev/null || true
+    awk -v s="$start" -v e="$(cat "$work/qemu-started")" 'BEGIN { printf "%.0f\n", (e - s) / 1e6 }'
+}
+
+# ---- The rounds ----
+declare -A samples # samples[ROW,PLACE] = "x y z"
+add() { samples[$1,$2]="${samples[$1,$2]:-} $3"; }
+
+for ram in $((256 << 20)) $((1 << 30)); do # hv1k's leaf for each memory row
+    in_hv1k memory --mem $((ram >> 20))M
+    build_floor "$ram" "$(hv1k_leaf)"
+    leaf_kib[$ram]=$(($(hv1k_leaf) >> 10))
+done
+
+for round in $(seq "$rounds"); do
+    echo "round $round of $rounds" >&2
+    for place in hv1k floor native; do
+        case $place in
+        hv1k) run() { in_hv1k "$1" --mem 256M; } ;;
+        floor) run() { floor "$1" $((256 << 20)); } ;;
+        native) run() { native "$1"; } ;;
+        esac
+        run null && add null "$place" "$(guest_figure "$work/log")"
+        [ "$place" = native ] || { run mmio && add mmio "$place" "$(guest_figure "$work/log")"; }
+        [ "$place" = floor ] || { run compute && add compute "$place" "$(guest_figure "$work/log" total)"; }
+        [ "$place" = floor ] || {
+            run timer && add timer "$place" "$(guest_figure "$work/log")"
+            [ "$place" = native ] || add timer-exits "$place" "$(non_sbi_exits)"
+        }
+    done
+    for ram in $((256 << 20)) $((1 << 30)); do
+        row=memory-$((ram >> 20))M
+        in_hv1k memory --mem $((ram >> 20))M && add "$row" hv1k "$(guest_figure "$work/log" total)"
+        floor memory "$ram" && add "$row" floor "$(guest_figure "$work/log" total)"
+        native memory && add "$row" native "$(guest_figure "$work/log" total)"
+    done
+    if [ "$quick" = 0 ]; then
+        for kind in full quiet; do
+            append="console=ttyS0 earlycon"
+            [ "$kind" = full ] || append="$append quiet"
+            linux_hv1k "$append" && add "linux-$kind" hv1k "$(linux_uptime)"
+            add "linux-$kind-exits-per-byte" hv1k "$(exits_per_byte)"
+            linux_native "$append" && add "linux-$kind" native "$(linux_uptime)"
+        done
+    fi
+    seq "$n_serve" | sed 's/^/request /' | QEMU=$QEMU BIOS=$BIOS timeout 300 \
+        "$top/run.sh" --serve "$top/guest/upcase.c" >"$work/log" 2>&1 || true
+    read -r c c99 r r99 d d99 t t99 < <(serve_figures; echo nan nan nan nan nan nan nan nan)
+    add serve-create hv1k "$c"; add serve-create-p99 hv1k "$c99"
+    add serve-run hv1k "$r"; add serve-run-p99 hv1k "$r99"
+    add serve-destroy hv1k "$d"; add serve-destroy-p99 hv1k "$d99"
+    add serve-total hv1k "$t"; add serve-total-p99 hv1k "$t99"
+    add run.sh-startup hv1k "$(startup_ms)"
+done
+
+# ---- The table ----
+# Median and spread of a row's samples in one place: "MEDIAN MIN MAX", or "".
+stats() {
+    [ -n "${samples[$1,$2]:-}" ] || return 0
+    tr ' ' '\n' <<<"${samples[$1,$2]}" | grep -v '^$' | sort -g |
+        awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            if (v[1] == "nan" || v[NR] == "nan") print "nan nan nan"; else print m, v[1], v[NR] }'
+}
+cell() { # "MEDIAN (MIN-MAX)" or "-"
+    local s
+    s=$(stats "$1" "$2")
+    [ -n "$s" ] || { echo "-"; return; }
+    read -r m lo hi <<<"$s"
+    if [ "$rounds" = 1 ]; then echo "$m"; else echo "$m ($lo-$hi)"; fi
+}
+ratio() { # median of ROW in PLACE A over PLACE B, or "-"
+    local a b
+    a=$(stats "$1" "$2" | cut -d' ' -f1) b=$(stats "$1" "$3" | cut -d' ' -f1)
+    [ -n "$a" ] && [ -n "$b" ] || { echo "-"; return; }
+    awk -v a="$a" -v b="$b" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.2f\n", a / b }'
+}
+
+hv1k_elf=$top/build/hypervisor.elf
+size_kib=$(llvm-size -A "$hv1k_elf" | awk '$1 ~ /^\.(text|rodata|data|sdata)/ { s += $2 } END { printf "%.1f\n", s / 1024 }')
+in_hv1k null --mem 256M # the start line says what one VM's tables cost
+tables_kib=$(sed -n 's/.*, \([0-9]*\) KiB of G-stage tables.*/\1/p' "$work/log")
+vm_struct_kib=$(llvm-readelf -sW "$hv1k_elf" | awk '$8 == "the_vm" { printf "%.1f\n", $3 / 1024 }')
+
+{
+    echo "# $("$QEMU" --version | head -n 1); $(date -u +%Y-%m-%d); rounds $rounds$([ "$quick" = 0 ] || echo ", quick")"
+    printf '%-26s %-22s %-22s %-22s %11s %11s\n' row hv1k floor native hv1k/floor hv1k/native
+    line() { # line ROW LABEL
+        printf '%-26s %-22s %-22s %-22s %11s %11s\n' "$2" "$(cell "$1" hv1k)" "$(cell "$1" floor)" \
+            "$(cell "$1" native)" "$(ratio "$1" hv1k floor)" "$(ratio "$1" hv1k native)"
+    }
+    line null "null hypercall, us"
+    line mmio "MMIO exit (LSR), us"
+    line compute "compute (CRC-32), ms"
+    line memory-256M "memory 256M (${leaf_kib[$((256 << 20))]}K leaf), ms"
+    line memory-1024M "memory 1G (${leaf_kib[$((1 << 30))]}K leaf), ms"
+    line timer "timer interrupt, us"
+    line timer-exits "VM exits in timer row"
+    if [ "$quick" = 1 ]; then
+        echo "linux boot                 skipped: --quick has no Linux rows"
+    else
+        line linux-full "linux boot, full log, s"
+        line linux-full-exits-per-byte "  VM exits per byte"
+        line linux-quiet "linux boot, quiet, s"
+        line linux-quiet-exits-per-byte "  VM exits per byte"
+    fi
+    for phase in create run destroy total; do
+        line "serve-$phase" "serve $phase median, us"
+        line "serve-$phase-p99" "serve $phase p99, us"
+    done
+    echo "multi-VM                   skipped: hv1k runs one VM at a time (several VMs at once: issue 7, blocked on the line budget)"
+    line run.sh-startup "run.sh startup, ms"
+    printf '%-26s %s\n' "size: hv1k image, KiB" "$size_kib"
+    printf '%-26s %s\n' "size: per VM beyond RAM" "$(awk -v t="${tables_kib:-nan}" -v v="${vm_struct_kib:-nan}" 'BEGIN { printf "%s KiB (G-stage tables %s KiB, struct vm %s KiB)", t + v, t, v }')"
+} | tee "$out/table.txt"
+
+# ---- CSV and chart ----
+{
+    echo "row,place,median,min,max"
+    for key in "${!samples[@]}"; do
+        read -r m lo hi <<<"$(stats "${key%,*}" "${key#*,}")"
+        echo "${key%,*},${key#*,},$m,$lo,$hi"
+    done | sort
+} >"$out/figures.csv"
+{
+    echo "row,hv1k/floor,hv1k/native"
+    for row in null mmio compute memory-256M memory-1024M timer linux-full linux-quiet; do
+        echo "$row,$(ratio $row hv1k floor | sed 's/^-$/nan/'),$(ratio $row hv1k native | sed 's/^-$/nan/')"
+    done
+} >"$out/ratios.csv"
+gnuplot <<EOF
+set terminal pngcairo size 900,420 font ",10"
+set output "$out/ratios.png"
+set datafile separator ","
+set datafile missing "nan"
+set title "hv1k: time relative to the floor program and to native (1.0 = as fast)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set yrange [0:*]
+set grid ytics
+set key top left
+plot "$out/ratios.csv" using 2:xtic(1) title "hv1k / floor", '' using 3 title "hv1k / native", 1 with lines dashtype 2 lc "black" notitle
+EOF
+echo "wrote $out/table.txt, figures.csv, ratios.csv, ratios.png"
