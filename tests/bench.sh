@@ -120,11 +120,12 @@ linux_hv1k() { # linux_hv1k APPEND
         --initrd "$top/build/linux/initramfs-test.cpio.gz" --append "$1" \
         </dev/null >"$work/log" 2>&1 || true
 }
-# VM exits per byte the guest printed (everything after hv1k's start line
-# that is not hv1k's own).
+# VM exits per byte the guest printed (everything between hv1k's start line
+# and its line saying the guest shut down).
 exits_per_byte() {
-    awk '/^hv1k: vm exits:/ { for (i = 4; i <= NF; i += 2) exits += $i }
-        started && !/^hv1k: / { bytes += length($0) + 1 }
+    awk '/^hv1k: vm exits:/ { for (i = 5; i <= NF; i += 2) exits += $i }
+        /^hv1k: guest shut down/ { started = 0 }
+        started { bytes += length($0) + 1 }
         /^hv1k: guest RAM/ { started = 1 }
         END { if (bytes) printf "%.2f\n", exits / bytes; else print "nan" }' "$work/log"
 }
@@ -268,7 +269,8 @@ vm_struct_kib=$(llvm-readelf -sW "$hv1k_elf" | awk '$8 == "the_vm" { printf "%.1
 {
     echo "row,hv1k/floor,hv1k/native"
     for row in null mmio compute memory-256M memory-1024M timer linux-full linux-quiet; do
-        echo "$row,$(ratio $row hv1k floor | sed 's/^-$/nan/'),$(ratio $row hv1k native | sed 's/^-$/nan/')"
+        label=${row/memory-1024M/memory-1G}
+        echo "${label/linux-/linux }","$(ratio $row hv1k floor | sed 's/^-$/nan/'),$(ratio $row hv1k native | sed 's/^-$/nan/')"
     done
 } >"$out/ratios.csv"
 gnuplot <<EOF
@@ -276,13 +278,15 @@ set terminal pngcairo size 900,420 font ",10"
 set output "$out/ratios.png"
 set datafile separator ","
 set datafile missing "nan"
-set title "hv1k: time relative to the floor program and to native (1.0 = as fast)"
+set title "hv1k: time relative to the floor program and to native (1 = as fast; log scale)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set yrange [0:*]
+set logscale y 2
+set yrange [0.5:16]
+set ytics ("0.5" 0.5, "1" 1, "1.1" 1.1, "1.3" 1.3, "2" 2, "4" 4, "8" 8, "16" 16)
 set grid ytics
-set key top left
-plot "$out/ratios.csv" using 2:xtic(1) title "hv1k / floor", '' using 3 title "hv1k / native", 1 with lines dashtype 2 lc "black" notitle
+set key top right
+plot "$out/ratios.csv" every ::1 using 2:xtic(1) title "hv1k / floor", '' every ::1 using 3 title "hv1k / native", 1 with lines dashtype 2 lc "black" notitle
 EOF
 echo "wrote $out/table.txt, figures.csv, ratios.csv, ratios.png"

@@ -112,7 +112,10 @@ all_tests() {
     check demo 10 "$OK" "" "" \
         "guest: hello through SBI DBCN" "guest: hello through the emulated UART" \
         "emoji.txt: 🍎" "guest: timer interrupt 3" "hv1k: guest shut down (no reason)" \
-        "hv1k: vm exits: sbi" "!FAIL"
+        "hv1k: vm exits: sbi" "(2048 KiB G-stage leaves" "!FAIL"
+    # Guest RAM that 2 MiB leaves do not tile is mapped with 4 KiB ones.
+    check leaf_4k 2 "$OK" "--mem 3M" "" "hv1k: guest RAM 3 MiB at 0x80000000 (4 KiB G-stage leaves" \
+        "emoji.txt: 🍎" "hv1k: guest shut down (no reason)" "!FAIL"
 
     # ---- Booting ----
     check no_h_extension 5 "$NO_H" "--cpu rv64,h=false" "" \
@@ -294,6 +297,7 @@ all_tests() {
         "hv1k: guest shut down (no reason)" "!FAIL" "!PANIC"
     # QEMU's own device tree sits below 3 GiB of host memory: never in guest RAM.
     check mem_1g 5 "$OK" "tests/guests/fdt_probe.c --mem 1G --initrd build/tests/big-initrd" "" \
+        "(1048576 KiB G-stage leaves" \
         "ok: fdt_probe: the guest's own device tree is at a1" \
         "ok: fdt_probe: no other device tree header in guest RAM" \
         "hv1k: guest shut down (no reason)" "!FAIL"
@@ -407,6 +411,22 @@ all_tests() {
 }
 all_tests
 prefix=ubsan- HV1K_UBSAN=1 all_tests
+
+# ---- tests/bench.sh --quick: every row prints a figure (no timing asserted) ----
+if selected bench_quick; then
+    log=$out/bench_quick.log why=""
+    timeout 300 "$top/tests/bench.sh" --quick >"$log" 2>&1 || why="exit status $? (output: $log)"
+    for row in "null hypercall" "MMIO exit" "compute" "memory 256M" "memory 1G" \
+        "timer interrupt" "VM exits in timer row" "serve total median" "run.sh startup" \
+        "size: hv1k image" "size: per VM"; do
+        grep -qE "^$row.* [0-9]" "$log" || why=${why:-"no figure on the row '$row' (output: $log)"}
+    done
+    grep -q "^linux boot .*skipped: " "$log" || why=${why:-"the Linux row does not say it was skipped"}
+    ! grep -q "nan" "$out/../bench/table.txt" || why=${why:-"a figure is missing (nan) in build/bench/table.txt"}
+    [ "$(head -c 4 "$out/../bench/ratios.png" | od -An -tx1 | tr -d ' ')" = 89504e47 ] ||
+        why=${why:-"build/bench/ratios.png is not a PNG"}
+    report bench_quick 3 "$why"
+fi
 
 # ---- The line budget: hypervisor.c, 1,000 lines of code ----
 if selected line_budget; then
