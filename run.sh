@@ -68,6 +68,8 @@ options (before or after FILE):
 environment:
   CC, QEMU, BIOS     another compiler (e.g. CC=clang-19), QEMU or firmware
   HV1K_NO_INSTALL=1  print the apt-get command for missing tools and stop
+  HV1K_QEMU_ARGS     more QEMU arguments, split at spaces (e.g. "-monitor
+                     tcp:127.0.0.1:4444,server,nowait")
   HV1K_BENCH=1       also install what tests/bench.sh needs (gnuplot)
   HV1K_UBSAN=1       build hv1k with -fsanitize=undefined -fsanitize-trap=undefined
                      (build/hypervisor-ubsan.elf): undefined behaviour panics
@@ -504,6 +506,8 @@ qemu_args=(-machine virt -cpu "$cpu" -smp 1 -m "${host_mem_mib}M" -nographic
     -bios "$BIOS" -kernel "$hypervisor_elf" "${qemu_loaders[@]}"
     -device "loader,file=$run_dir/boot-info.bin,addr=$(hex "$BOOT_INFO_HPA"),force-raw=on")
 [ "$log" = 0 ] || qemu_args+=(-d unimp,guest_errors,int,cpu_reset -D "$build/qemu.log")
+read -ra more_args <<<"${HV1K_QEMU_ARGS:-}" # e.g. a monitor, for tests/spy-memory.sh
+qemu_args+=("${more_args[@]}")
 if [ "$debug" = 1 ]; then
     qemu_args+=(-s -S)
     echo "run.sh: QEMU waits for gdb; in another terminal run:" >&2

@@ -295,6 +295,12 @@ all_tests() {
     check spy_own 3 "$OK" "tests/guests/spy_own.c" "" \
         "(hv1k's and OpenSBI's host addresses) and read them back" \
         "hv1k: guest shut down (no reason)" "!FAIL" "!PANIC"
+    # The same from outside: QEMU's monitor reads host memory while the guest
+    # waits, and finds neither its pattern there nor hv1k's code changed.
+    RUNNER="$top/tests/spy-memory.sh" check spy_memory 4 "$OK" "" "" \
+        "ok: spy_memory: read them back" "hv1k: guest shut down (no reason)" \
+        "ok: spy-memory: no \"SPY0WN!!\" in host memory 0x80000000 - 0x82000000" \
+        "ok: spy-memory: hv1k's code" "!FAIL"
     # QEMU's own device tree sits below 3 GiB of host memory: never in guest RAM.
     check mem_1g 5 "$OK" "tests/guests/fdt_probe.c --mem 1G --initrd build/tests/big-initrd" "" \
         "(1048576 KiB G-stage leaves" \
