@@ -96,7 +96,9 @@ die() {
 # `./run.sh --list-tools` prints it; the test essential_path holds it true.
 tool_list() {
     case $CC in
-    clang-[0-9]*) echo "$CC $CC" ;; # e.g. CC=clang-19: package clang-19
+    clang-[0-9]*) # e.g. CC=clang-19: packages clang-19, and lld-19 for its linker
+        echo "$CC $CC"
+        echo "ld.lld-${CC#clang-} lld-${CC#clang-}" ;;
     *) echo "$CC clang" ;;
     esac
     echo "ld.lld lld"
@@ -139,16 +141,20 @@ check_tools() {
 # HV1K_UBSAN=1 builds hv1k with -fsanitize=undefined -fsanitize-trap=undefined:
 # no runtime needed; undefined behaviour traps in hv1k, which is a PANIC.
 hypervisor_elf=$build/hypervisor${HV1K_UBSAN:+-ubsan}.elf
-# Is OUTPUT newer than each SOURCE (and than run.sh, which holds the flags)?
-# Then it is not built again: a run with nothing to build starts QEMU at once.
+# Is OUTPUT newer than each SOURCE (and than run.sh, which holds the flags),
+# and built by the same $CC (built_by notes it in OUTPUT.cc)? Then it is not
+# built again: a run with nothing to build starts QEMU at once.
 up_to_date() { # up_to_date OUTPUT SOURCE...
-    local output=$1 source
+    local output=$1 source compiler=""
     shift
-    [ -f "$output" ] || return 1
+    [ -f "$output" ] && [ -f "$output.cc" ] && read -r compiler <"$output.cc"
+    [ "$compiler" = "$CC" ] || return 1
     for source in "$@" "$top/run.sh"; do
         [ "$output" -nt "$source" ] || return 1
     done
 }
+
+built_by() { echo "$CC" >"$run_dir/cc" && mv -f "$run_dir/cc" "$1.cc"; }
 
 build_hypervisor() {
     up_to_date "$hypervisor_elf" "$top/hypervisor.c" "$top/common.h" "$top/linker.ld" && return
@@ -159,6 +165,7 @@ build_hypervisor() {
         -Wl,-Map="${hypervisor_elf%.elf}.map" -o "$run_dir/hypervisor.elf" \
         "$top/hypervisor.c"
     mv -f "$run_dir/hypervisor.elf" "$hypervisor_elf"
+    built_by "$hypervisor_elf"
 }
 
 build_guest() { # build_guest OUTPUT.elf SOURCE.c
@@ -168,6 +175,7 @@ build_guest() { # build_guest OUTPUT.elf SOURCE.c
     $CC $CFLAGS -march=rv64gc -Wl,-T"$top/guest/guest.ld" \
         -o "$run_dir/guest.elf" "$top/guest/start.S" "$2"
     mv -f "$run_dir/guest.elf" "$1"
+    built_by "$1"
 }
 
 # ---- Sizes and numbers ----
