@@ -500,8 +500,9 @@ static void print_vm_prefix(const struct vm *vm) {
 }
 
 // Ends the VM: says why (printf-style, nothing if `why` is NULL), prints how
-// often it exited, by reason, and with --serve destroys it for the next one. It never returns: whatever
-// hv1k was doing for this VM is over, and hv1k starts again from restart().
+// often it exited, by reason, and with --serve destroys it for the next
+// one. It never returns: whatever hv1k was doing for this VM is over, and
+// hv1k starts again from restart().
 __attribute__((noreturn, format(printf, 3, 4))) static void
 vm_end(struct vm *vm, int status, const char *why, ...) {
     unsigned long ended_at = READ_CSR(time);
