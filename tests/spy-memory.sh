@@ -21,13 +21,6 @@ cleanup() {
 trap cleanup EXIT
 hv1k_elf=$top/build/hypervisor${HV1K_UBSAN:+-ubsan}.elf
 
-mkfifo "$work/input"
-port=$((20000 + RANDOM % 20000))
-HV1K_QEMU_ARGS="-monitor tcp:127.0.0.1:$port,server,nowait" \
-    "$top/run.sh" "$top/tests/guests/spy_memory.c" "$@" <"$work/input" >"$work/output" 2>&1 &
-pid=$!
-exec 4>"$work/input" # the guest's console input, written after the snapshot
-
 # Waits up to SECONDS for the output to contain TEXT.
 wait_for_output() { # wait_for_output TEXT SECONDS
     local tries=$(($2 * 10))
@@ -37,6 +30,24 @@ wait_for_output() { # wait_for_output TEXT SECONDS
         sleep 0.1
     done
 }
+
+# Starts the guest with the monitor on a random port; another, if that
+# port is taken (QEMU then ends at once, saying so).
+for attempt in 1 2 3 4 5; do
+    rm -f "$work/input"
+    mkfifo "$work/input"
+    port=$((20000 + RANDOM % 20000))
+    HV1K_QEMU_ARGS="-monitor tcp:127.0.0.1:$port,server,nowait" \
+        "$top/run.sh" "$top/tests/guests/spy_memory.c" "$@" <"$work/input" >"$work/output" 2>&1 &
+    pid=$!
+    exec 4>"$work/input" # the guest's console input, written after the snapshot
+    wait_for_output "hv1k: hypervisor started" 60 || ! grep -q "Address already in use" "$work/output" || {
+        exec 4>&-
+        wait "$pid" || true
+        continue
+    }
+    break
+done
 
 if ! wait_for_output "spy_memory: stored" 120; then
     cat "$work/output"
