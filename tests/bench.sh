@@ -149,12 +149,16 @@ startup_ms() {
 
 # ---- The rounds ----
 declare -A samples # samples[ROW,PLACE] = "x y z"
+declare -a leaf_name # by RAM size: the G-stage leaf hv1k chose (4K, 2M, 1G)
 add() { samples[$1,$2]="${samples[$1,$2]:-} $3"; }
 
 for ram in $((256 << 20)) $((1 << 30)); do # hv1k's leaf for each memory row
     in_hv1k memory --mem $((ram >> 20))M
     build_floor "$ram" "$(hv1k_leaf)"
-    leaf_kib[$ram]=$(($(hv1k_leaf) >> 10))
+    leaf=$(hv1k_leaf)
+    if [ "$leaf" -ge $((1 << 30)) ]; then leaf_name[$ram]=1G
+    elif [ "$leaf" -ge $((1 << 21)) ]; then leaf_name[$ram]=2M
+    else leaf_name[$ram]=4K; fi
 done
 
 for round in $(seq "$rounds"); do
@@ -228,20 +232,20 @@ vm_struct_kib=$(llvm-readelf -sW "$hv1k_elf" | awk '$8 == "the_vm" { printf "%.1
 
 {
     echo "# $("$QEMU" --version | head -n 1); $(date -u +%Y-%m-%d); rounds $rounds$([ "$quick" = 0 ] || echo ", quick")"
-    printf '%-26s %-22s %-22s %-22s %11s %11s\n' row hv1k floor native hv1k/floor hv1k/native
+    printf '%-27s %-24s %-24s %-22s %10s %11s\n' row hv1k floor native hv1k/floor hv1k/native
     line() { # line ROW LABEL
-        printf '%-26s %-22s %-22s %-22s %11s %11s\n' "$2" "$(cell "$1" hv1k)" "$(cell "$1" floor)" \
+        printf '%-27s %-24s %-24s %-22s %10s %11s\n' "$2" "$(cell "$1" hv1k)" "$(cell "$1" floor)" \
             "$(cell "$1" native)" "$(ratio "$1" hv1k floor)" "$(ratio "$1" hv1k native)"
     }
     line null "null hypercall, us"
     line mmio "MMIO exit (LSR), us"
     line compute "compute (CRC-32), ms"
-    line memory-256M "memory 256M (${leaf_kib[$((256 << 20))]}K leaf), ms"
-    line memory-1024M "memory 1G (${leaf_kib[$((1 << 30))]}K leaf), ms"
+    line memory-256M "memory 256M (${leaf_name[$((256 << 20))]} leaf), ms"
+    line memory-1024M "memory 1G (${leaf_name[$((1 << 30))]} leaf), ms"
     line timer "timer interrupt, us"
     line timer-exits "VM exits in timer row"
     if [ "$quick" = 1 ]; then
-        echo "linux boot                 skipped: --quick has no Linux rows"
+        printf '%-27s %s\n' "linux boot" "skipped: --quick has no Linux rows"
     else
         line linux-full "linux boot, full log, s"
         line linux-full-exits-per-byte "  VM exits per byte"
@@ -252,10 +256,10 @@ vm_struct_kib=$(llvm-readelf -sW "$hv1k_elf" | awk '$8 == "the_vm" { printf "%.1
         line "serve-$phase" "serve $phase median, us"
         line "serve-$phase-p99" "serve $phase p99, us"
     done
-    echo "multi-VM                   skipped: hv1k runs one VM at a time (several VMs at once: issue 7, blocked on the line budget)"
+    printf '%-27s %s\n' multi-VM "skipped: hv1k runs one VM at a time (several VMs at once: issue 7, blocked on the line budget)"
     line run.sh-startup "run.sh startup, ms"
-    printf '%-26s %s\n' "size: hv1k image, KiB" "$size_kib"
-    printf '%-26s %s\n' "size: per VM beyond RAM" "$(awk -v t="${tables_kib:-nan}" -v v="${vm_struct_kib:-nan}" 'BEGIN { printf "%s KiB (G-stage tables %s KiB, struct vm %s KiB)", t + v, t, v }')"
+    printf '%-27s %s\n' "size: hv1k image, KiB" "$size_kib"
+    printf '%-27s %s\n' "size: per VM beyond RAM" "$(awk -v t="${tables_kib:-nan}" -v v="${vm_struct_kib:-nan}" 'BEGIN { printf "%s KiB (G-stage tables %s KiB, struct vm %s KiB)", t + v, t, v }')"
 } | tee "$out/table.txt"
 
 # ---- CSV and chart ----
