@@ -170,7 +170,6 @@ struct vm {
     uint8_t *ram;          // guest RAM as hv1k sees it (host address)
     unsigned long ram_size;
     int leaf_level;        // its G-stage leaves: 2 = 1 GiB, 1 = 2 MiB, 0 = 4 KiB
-    unsigned long leaf_size;
     int sstc;              // the guest owns vstimecmp (henvcfg.STCE)
     unsigned long deadline; // `time` at which --timeout ends it; -1: never
     unsigned long started_at; // `time` of its first entry
@@ -208,6 +207,11 @@ static void *alloc_pages(unsigned long count, unsigned long align) {
 // 41-bit GPA, so the root table has 2048 entries (16 KiB, 16 KiB-aligned),
 // indexed by GPA[40:30]; the two lower levels are ordinary 512-entry tables.
 #define PTE_TABLE_ADDRESS(pte) ((uint64_t *)(((pte) >> 10) << 12))
+
+// The bytes one G-stage leaf of the VM maps.
+static unsigned long leaf_size(const struct vm *vm) {
+    return PAGE_SIZE << (9 * vm->leaf_level);
+}
 
 // Returns the leaf entry for `gpa` (at the VM's leaf level: a leaf at level
 // 2 or 1 is a superpage), creating the tables on the way.
@@ -288,12 +292,11 @@ static void vm_create(struct vm *vm, const struct template *t) {
     vm->leaf_level = t->ram_size % (1UL << 30) == 0 ? 2 : t->ram_size % (1UL << 21) == 0;
     if (boot_info->flags & BOOT_SERVE)
         vm->leaf_level = 0;
-    vm->leaf_size = PAGE_SIZE << (9 * vm->leaf_level);
     vm->sstc = (t->flags & BOOT_SSTC) != 0;
     vm->vcpu.vm = vm;
     if (t->ram_size > boot_info->pool_size)
         PANIC("guest RAM is larger than the pool run.sh made");
-    for (unsigned long off = 0; !root && off < vm->ram_size; off += vm->leaf_size)
+    for (unsigned long off = 0; !root && off < vm->ram_size; off += leaf_size(vm))
         gstage_map_page(vm, GUEST_RAM_BASE + off, (unsigned long)vm->ram + off,
                         PTE_R | PTE_W | PTE_X);
     for (int i = 0; !root && i < 3; i++) {
@@ -312,11 +315,11 @@ static void vm_create(struct vm *vm, const struct template *t) {
 // Puts the guest RAM leaf at `gpa` back as the template has it: zeros, and
 // whatever part of the template's pieces falls in it.
 static void restore_leaf(struct vm *vm, unsigned long gpa, uint8_t *page) {
-    memset(page, 0, vm->leaf_size);
+    memset(page, 0, leaf_size(vm));
     for (int i = 0; i < 3; i++) {
         const struct boot_piece *p = &vm->template->piece[i];
         unsigned long from = p->gpa > gpa ? p->gpa : gpa;
-        unsigned long to = min(p->gpa + p->size, gpa + vm->leaf_size);
+        unsigned long to = min(p->gpa + p->size, gpa + leaf_size(vm));
         if (from < to)
             memcpy(page + (from - gpa), (uint8_t *)p->hpa + (from - p->gpa), to - from);
     }
@@ -326,7 +329,7 @@ static void restore_leaf(struct vm *vm, unsigned long gpa, uint8_t *page) {
 // back as the template has it, so the next VM sees nothing of this one.
 // Leaves it never wrote are as they were, and the G-stage table stays.
 static void vm_destroy(struct vm *vm) {
-    for (unsigned long off = 0; off < vm->ram_size; off += vm->leaf_size) {
+    for (unsigned long off = 0; off < vm->ram_size; off += leaf_size(vm)) {
         uint64_t *leaf = gstage_leaf(vm, GUEST_RAM_BASE + off);
         if (*leaf & PTE_D)
             restore_leaf(vm, GUEST_RAM_BASE + off, vm->ram + off);
@@ -337,7 +340,7 @@ static void vm_destroy(struct vm *vm) {
 // Marks the guest RAM that hv1k itself wrote for the guest (DBCN read,
 // read_file, a request) as written, so that vm_destroy restores it too.
 static void mark_written(struct vm *vm, unsigned long gpa, unsigned long len) {
-    for (unsigned long at = gpa & ~(vm->leaf_size - 1); at < gpa + len; at += vm->leaf_size)
+    for (unsigned long at = gpa & ~(leaf_size(vm) - 1); at < gpa + len; at += leaf_size(vm))
         *gstage_leaf(vm, at) |= PTE_D;
 }
 
@@ -1381,7 +1384,7 @@ __attribute__((noreturn)) void hypervisor_main(void) {
         vm_create(&the_vm, t);
         printf("hv1k: guest RAM %lu MiB at 0x%lx (%lu KiB G-stage leaves, %lu KiB "
                "of G-stage tables), entry 0x%lx, timer %s\n", t->ram_size >> 20,
-               GUEST_RAM_BASE, the_vm.leaf_size >> 10,
+               GUEST_RAM_BASE, leaf_size(&the_vm) >> 10,
                (unsigned long)(next_free_page - (uint8_t *)__free_ram) >> 10,
                t->entry, the_vm.sstc ? "sstc" : "sbi");
     }
