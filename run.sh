@@ -24,8 +24,8 @@ CFLAGS="--target=riscv64-unknown-elf -mabi=lp64 -mcmodel=medany -mno-relax
     -ffreestanding -nostdlib -fno-stack-protector -fuse-ld=lld
     -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter"
 
-# A value #defined in common.h, so the numbers live in one place.
-# Sets EXIT_USAGE, GUEST_RAM_BASE, ... from their #define lines, in one sed.
+# The numbers #defined in common.h, so that they live in one place: one sed
+# turns their #define lines into EXIT_USAGE=..., GUEST_RAM_BASE=..., ...
 eval "$(sed -n 's/^#define \(EXIT_USAGE\|GUEST_RAM_BASE\|BOOT_INFO_HPA\|TEMPLATES_HPA\|QEMU_FDT_HPA\|RAM_POOL_HPA\|MAX_VMS\|BOOT_INFO_MAGIC\) *\(0x[0-9a-fA-F]*\|[0-9]*\).*/\1=\2/p' "$top/common.h")"
 BOOT_SSTC=1 BOOT_SERVE=1 BOOT_INPUT_FILE=2
 
@@ -168,9 +168,9 @@ build_hypervisor() {
     built_by "$hypervisor_elf"
 }
 
-build_guest() { # build_guest OUTPUT.elf SOURCE.c
-    up_to_date "$1" "$2" "$top/common.h" "$top/guest/guest.h" "$top/guest/start.S" \
-        "$top/guest/guest.ld" && return
+build_guest() { # build_guest OUTPUT.elf SOURCE.c (and the headers beside it)
+    up_to_date "$1" "$2" "${2%/*}"/*.h "$top/common.h" "$top/guest/guest.h" \
+        "$top/guest/start.S" "$top/guest/guest.ld" && return
     # shellcheck disable=SC2086
     $CC $CFLAGS -march=rv64gc -Wl,-T"$top/guest/guest.ld" \
         -o "$run_dir/guest.elf" "$top/guest/start.S" "$2"
