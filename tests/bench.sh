@@ -75,23 +75,20 @@ guest_figure() { # guest_figure LOG [total]
         END { if (!found) print "nan" }' "$1"
 }
 
-native() { # native BENCH
-    timeout 300 "$QEMU" -machine virt -cpu rv64 -smp 1 -m 512M -nographic \
-        -bios "$BIOS" -kernel "$work/$1.elf" </dev/null >"$work/log" 2>&1 || true
-}
-
-in_hv1k() { # in_hv1k BENCH [run.sh options]
-    local b=$1
-    shift
-    QEMU=$QEMU BIOS=$BIOS timeout 300 "$top/run.sh" "$work/$b.elf" "$@" </dev/null \
-        >"$work/log" 2>&1 || true
-}
-
-floor() { # floor BENCH RAM_BYTES
-    timeout 300 "$QEMU" -machine virt -cpu rv64,h=true -smp 1 \
-        -m $((1024 + ($2 >> 20)))M -nographic -bios "$BIOS" -kernel "$work/floor-$2.elf" \
-        -device "loader,file=$work/$1.bin,addr=0xc0200000,force-raw=on" \
+# Every run writes its output to $work/log, and a failed run leaves "nan".
+bare_qemu() { # bare_qemu QEMU-OPTIONS...: OpenSBI and a payload, no hv1k
+    timeout 300 "$QEMU" -machine virt -smp 1 -nographic -bios "$BIOS" "$@" \
         </dev/null >"$work/log" 2>&1 || true
+}
+in_run_sh() { # in_run_sh RUN.SH-ARGUMENTS...
+    QEMU=$QEMU BIOS=$BIOS timeout 300 "$top/run.sh" "$@" </dev/null >"$work/log" 2>&1 || true
+}
+
+native() { bare_qemu -cpu rv64 -m 512M -kernel "$work/$1.elf"; } # native BENCH
+in_hv1k() { local b=$1; shift; in_run_sh "$work/$b.elf" "$@"; } # in_hv1k BENCH [options]
+floor() { # floor BENCH RAM_BYTES
+    bare_qemu -cpu rv64,h=true -m $((1024 + ($2 >> 20)))M -kernel "$work/floor-$2.elf" \
+        -device "loader,file=$work/$1.bin,addr=0xc0200000,force-raw=on"
 }
 
 # hv1k's count of the exits that are not the guest's own SBI calls.
@@ -110,15 +107,11 @@ linux_uptime() {
     grep -aoE 'linux userspace ok [^ ]+ [0-9.]+' "$work/log" | awk '{ print $5; found = 1 } END { if (!found) print "nan" }'
 }
 linux_native() { # linux_native APPEND
-    timeout 300 "$QEMU" -machine virt -cpu rv64 -smp 1 -m 256M -nographic \
-        -bios "$BIOS" -kernel "$top/build/linux/Image" \
-        -initrd "$top/build/linux/initramfs-test.cpio.gz" -append "$1" \
-        </dev/null >"$work/log" 2>&1 || true
+    bare_qemu -cpu rv64 -m 256M -kernel "$top/build/linux/Image" \
+        -initrd "$top/build/linux/initramfs-test.cpio.gz" -append "$1"
 }
 linux_hv1k() { # linux_hv1k APPEND
-    QEMU=$QEMU BIOS=$BIOS timeout 300 "$top/run.sh" --linux \
-        --initrd "$top/build/linux/initramfs-test.cpio.gz" --append "$1" \
-        </dev/null >"$work/log" 2>&1 || true
+    in_run_sh --linux --initrd "$top/build/linux/initramfs-test.cpio.gz" --append "$1"
 }
 # VM exits per byte the guest printed (everything between hv1k's start line
 # and its line saying the guest shut down).
@@ -154,8 +147,8 @@ add() { samples[$1,$2]="${samples[$1,$2]:-} $3"; }
 
 for ram in $((256 << 20)) $((1 << 30)); do # hv1k's leaf for each memory row
     in_hv1k memory --mem $((ram >> 20))M
-    build_floor "$ram" "$(hv1k_leaf)"
     leaf=$(hv1k_leaf)
+    build_floor "$ram" "$leaf"
     if [ "$leaf" -ge $((1 << 30)) ]; then leaf_name[$ram]=1G
     elif [ "$leaf" -ge $((1 << 21)) ]; then leaf_name[$ram]=2M
     else leaf_name[$ram]=4K; fi

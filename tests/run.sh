@@ -428,8 +428,8 @@ if selected bench_quick; then
         grep -qE "^$row.* [0-9]" "$log" || why=${why:-"no figure on the row '$row' (output: $log)"}
     done
     grep -q "^linux boot .*skipped: " "$log" || why=${why:-"the Linux row does not say it was skipped"}
-    ! grep -q "nan" "$out/../bench/table.txt" || why=${why:-"a figure is missing (nan) in build/bench/table.txt"}
-    [ "$(head -c 4 "$out/../bench/ratios.png" | od -An -tx1 | tr -d ' ')" = 89504e47 ] ||
+    ! grep -q "nan" "$top/build/bench/table.txt" || why=${why:-"a figure is missing (nan) in build/bench/table.txt"}
+    [ "$(head -c 4 "$top/build/bench/ratios.png" | od -An -tx1 | tr -d ' ')" = 89504e47 ] ||
         why=${why:-"build/bench/ratios.png is not a PNG"}
     report bench_quick 3 "$why"
 fi
