@@ -70,6 +70,14 @@ __attribute__((noreturn)) static void power_off(int status) {
         __asm__ __volatile__("wfi");
 }
 
+// csrs and csrc: set or clear bits of a CSR in one instruction, where a
+// read and a write would be two CSR accesses (each costs QEMU a return to
+// its main loop) and could lose a bit the hardware changed in between.
+#define SET_CSR_BITS(reg, bits)                                                \
+    __asm__ __volatile__("csrs " #reg ", %0" ::"r"(bits) : "memory")
+#define CLEAR_CSR_BITS(reg, bits)                                              \
+    __asm__ __volatile__("csrc " #reg ", %0" ::"r"(bits) : "memory")
+
 // For bugs in hv1k only: a guest must never be able to reach a PANIC.
 #define PANIC(fmt, ...)                                                        \
     do {                                                                       \
@@ -134,15 +142,14 @@ static void set_host_timer(unsigned long when) {
 #define REG_A0 10
 
 struct vcpu {
-    unsigned long regs[32];      // the guest's x0..x31, saved at every exit
-    unsigned long host_regs[32]; // hv1k's ra, sp, s0-s11 while the guest runs
-    unsigned long pc;            // where the guest resumes (sepc)
+    unsigned long regs[32]; // the guest's x0..x31, saved at every exit
+    unsigned long pc;       // where the guest resumes (sepc)
     struct vm *vm;
-    unsigned long timer;         // set_timer's deadline without Sstc; -1: none
+    unsigned long timer;    // set_timer's deadline without Sstc; -1: none
 };
-// The entry stub below addresses these two arrays by register number.
+// The entry stub below addresses regs by register number, and pc after them.
 _Static_assert(offsetof(struct vcpu, regs) == 0, "entry stub: regs at 0");
-_Static_assert(offsetof(struct vcpu, host_regs) == 256, "entry stub: 256");
+_Static_assert(offsetof(struct vcpu, pc) == 256, "entry stub: pc at 256");
 
 // The emulated 16550's registers, as the guest's driver last wrote them.
 struct uart16550 {
@@ -425,28 +432,19 @@ static void vcpu_reset(struct vcpu *vcpu) {
     hfence_gvma_all();
 }
 
-// enter_guest(vcpu) is the `try`. It saves hv1k's callee-saved registers in
-// vcpu->host_regs, loads the guest's registers and `sret`s into the guest
-// (hstatus.SPV=1 makes sret switch to V=1). It returns when the guest traps:
-// trap_entry saves the guest's registers, restores hv1k's and `ret`s as if
-// enter_guest had returned. sscratch holds the vCPU while the guest runs and
-// 0 while hv1k runs, which tells a VM exit from a trap in hv1k itself.
-void enter_guest(struct vcpu *vcpu);
+// enter_guest(vcpu) is the `try`: it loads the guest's registers and pc
+// from the vCPU and `sret`s into the guest (hstatus.SPV=1 makes sret switch
+// to V=1). It never returns. The guest's trap is the `throw`: it lands in
+// trap_entry, which saves the guest's registers, starts hv1k on a fresh
+// stack and calls handle_trap, the `catch`. Like a thrown exception, an
+// exit unwinds whatever hv1k was doing: hv1k keeps nothing on its stack
+// while the guest runs, so it has no registers of its own to save.
+// handle_trap returns the vCPU to resume, and trap_entry goes on into
+// enter_guest with it. sscratch holds the vCPU while the guest runs and 0
+// while hv1k runs, which tells a VM exit from a trap in hv1k itself.
+__attribute__((noreturn)) void enter_guest(struct vcpu *vcpu);
 void trap_entry(void);
 __asm__(".text\n"
-        ".globl enter_guest\n"
-        "enter_guest:\n"
-        "    .irp n, 1,2,8,9,18,19,20,21,22,23,24,25,26,27\n" // ra sp s0-s11
-        "    sd x\\n, 256+8*\\n(a0)\n"
-        "    .endr\n"
-        "    csrw sscratch, a0\n"
-        "    .irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,"
-        "23,24,25,26,27,28,29,30,31\n"
-        "    ld x\\n, 8*\\n(a0)\n"
-        "    .endr\n"
-        "    ld a0, 8*10(a0)\n"
-        "    sret\n"
-        "\n"
         ".align 2\n"
         ".globl trap_entry\n"
         "trap_entry:\n"
@@ -458,10 +456,22 @@ __asm__(".text\n"
         "    .endr\n"
         "    csrrw t0, sscratch, zero\n" // the guest's a0; hv1k runs now
         "    sd t0, 8*10(a0)\n"
-        "    .irp n, 1,2,8,9,18,19,20,21,22,23,24,25,26,27\n"
-        "    ld x\\n, 256+8*\\n(a0)\n"
+        "    la sp, __stack_top\n"
+        // jal, not call (auipc + jalr): QEMU chains a direct jump, but
+        // looks an indirect one up in its tables, after every exit.
+        "    jal handle_trap\n" // returns a0 = the vCPU to resume
+        "\n"
+        ".globl enter_guest\n"
+        "enter_guest:\n"
+        "    csrw sscratch, a0\n"
+        "    ld t0, 256(a0)\n" // vcpu->pc
+        "    csrw sepc, t0\n"
+        "    .irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,"
+        "23,24,25,26,27,28,29,30,31\n"
+        "    ld x\\n, 8*\\n(a0)\n"
         "    .endr\n"
-        "    ret\n" // "return" from enter_guest
+        "    ld a0, 8*10(a0)\n"
+        "    sret\n"
         "\n"
         // A trap in hv1k's own code: skip the instruction if it was expected
         // (trap_expected = 1, cleared here), otherwise it is a bug.
@@ -553,10 +563,10 @@ end_vm_on_unexpected_trap(struct vcpu *vcpu, unsigned long scause) {
 // The `catch` block. Each case handles one kind of exit and returns how far
 // the guest's pc moves on: past the ecall or the emulated load/store, or 0
 // when the guest resumes where it was (an interrupt) or was redirected.
-// Returning resumes the guest: that is the continuation. Only scause and
+// Returning the vCPU resumes it: that is the continuation. Only scause and
 // sepc are read here; a handler reads the other trap CSRs it needs itself
 // (each CSR access costs QEMU a call into its helpers, on every exit).
-static void handle_trap(struct vcpu *vcpu) {
+struct vcpu *handle_trap(struct vcpu *vcpu) {
     unsigned long scause = READ_CSR(scause);
     vcpu->pc = READ_CSR(sepc);
     switch (scause) {
@@ -580,15 +590,7 @@ static void handle_trap(struct vcpu *vcpu) {
     default:
         end_vm_on_unexpected_trap(vcpu, scause);
     }
-}
-
-// try { run the guest } catch (scause) { handle it } -- and again, forever.
-__attribute__((noreturn)) static void vcpu_run(struct vcpu *vcpu) {
-    for (;;) {
-        WRITE_CSR(sepc, vcpu->pc);
-        enter_guest(vcpu);
-        handle_trap(vcpu);
-    }
+    return vcpu;
 }
 
 // Sets hv1k's timer for the first of the guest's set_timer deadline
@@ -610,7 +612,7 @@ __attribute__((noreturn)) void start_vm(void) {
         power_off(vm->status);
     vm->started_at = READ_CSR(time);
     arm_host_timer(&vm->vcpu);
-    vcpu_run(&vm->vcpu);
+    enter_guest(&vm->vcpu);
 }
 __asm__(".text\n"
         ".globl restart\n"
@@ -627,12 +629,7 @@ __asm__(".text\n"
 #define SBI_OK(value) ((struct sbiret){SBI_SUCCESS, (long)(value)})
 #define SBI_ERROR(code) ((struct sbiret){(code), 0})
 
-struct sbi_extension {
-    unsigned long eid;
-    struct sbiret (*handle)(struct vcpu *vcpu, unsigned long fid,
-                            unsigned long *a);
-};
-static const struct sbi_extension *find_sbi_extension(unsigned long eid);
+static int sbi_extension_offered(unsigned long eid);
 
 // Checks a hart mask (SBI spec, "Hart list parameter"): -1 if it names a hart
 // that does not exist, 1 if it names hart 0 (the only one), 0 if none.
@@ -654,7 +651,7 @@ static void set_guest_timer(struct vcpu *vcpu, unsigned long when) {
         WRITE_CSR(vstimecmp, when);
         return;
     }
-    WRITE_CSR(hvip, READ_CSR(hvip) & ~(1UL << IRQ_VS_TIMER));
+    CLEAR_CSR_BITS(hvip, 1UL << IRQ_VS_TIMER);
     vcpu->timer = when;
     arm_host_timer(vcpu);
 }
@@ -690,7 +687,7 @@ static struct sbiret sbi_base(struct vcpu *vcpu, unsigned long fid,
     case SBI_BASE_GET_IMPL_VERSION:
         return SBI_OK(HV1K_SBI_IMPL_VERSION);
     case SBI_BASE_PROBE_EXTENSION:
-        return SBI_OK(find_sbi_extension(a[0]) != NULL);
+        return SBI_OK(sbi_extension_offered(a[0]));
     case SBI_BASE_GET_MVENDORID: // a virtual CPU: no vendor, no
     case SBI_BASE_GET_MARCHID:   // architecture ID, no implementation ID
     case SBI_BASE_GET_MIMPID:
@@ -719,7 +716,7 @@ static struct sbiret sbi_ipi(struct vcpu *vcpu, unsigned long fid,
     if (harts < 0)
         return SBI_ERROR(SBI_ERR_INVALID_PARAM);
     if (harts)
-        WRITE_CSR(hvip, READ_CSR(hvip) | 1UL << IRQ_VS_SOFT);
+        SET_CSR_BITS(hvip, 1UL << IRQ_VS_SOFT);
     return SBI_OK(0);
 }
 
@@ -835,29 +832,41 @@ static struct sbiret sbi_hv1k(struct vcpu *vcpu, unsigned long fid,
     return SBI_OK(n);
 }
 
-static const struct sbi_extension sbi_extensions[] = {
-    {SBI_EXT_LEGACY_SET_TIMER, sbi_legacy}, {SBI_EXT_LEGACY_PUTCHAR, sbi_legacy},
-    {SBI_EXT_LEGACY_GETCHAR, sbi_legacy},   {SBI_EXT_LEGACY_SHUTDOWN, sbi_legacy},
-    {SBI_EXT_BASE, sbi_base},               {SBI_EXT_TIME, sbi_time},
-    {SBI_EXT_IPI, sbi_ipi},                 {SBI_EXT_RFENCE, sbi_rfence},
-    {SBI_EXT_HSM, sbi_hsm},                 {SBI_EXT_SRST, sbi_srst},
-    {SBI_EXT_DBCN, sbi_dbcn},               {SBI_EXT_HV1K, sbi_hv1k},
-};
-
-static const struct sbi_extension *find_sbi_extension(unsigned long eid) {
-    for (size_t i = 0; i < sizeof sbi_extensions / sizeof sbi_extensions[0]; i++)
-        if (sbi_extensions[i].eid == eid)
-            return &sbi_extensions[i];
-    return NULL;
+// Does hv1k offer extension `eid` (probe_extension)? The same list as
+// handle_sbi_call's switch; tests/guests/sbi_base.c probes every one.
+static int sbi_extension_offered(unsigned long eid) {
+    switch (eid) {
+    case SBI_EXT_LEGACY_SET_TIMER: case SBI_EXT_LEGACY_PUTCHAR:
+    case SBI_EXT_LEGACY_GETCHAR: case SBI_EXT_LEGACY_SHUTDOWN:
+    case SBI_EXT_BASE: case SBI_EXT_TIME: case SBI_EXT_IPI: case SBI_EXT_RFENCE:
+    case SBI_EXT_HSM: case SBI_EXT_SRST: case SBI_EXT_DBCN: case SBI_EXT_HV1K:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
-// A VS-mode ecall. Unknown extensions answer SBI_ERR_NOT_SUPPORTED and the
-// guest goes on.
+// A VS-mode ecall: a switch on the extension, with direct calls, not a table
+// of function pointers: an indirect call costs QEMU a look-up of its
+// translated code after every exit. Unknown extensions answer
+// SBI_ERR_NOT_SUPPORTED and the guest goes on.
 static unsigned long handle_sbi_call(struct vcpu *vcpu) {
-    unsigned long *a = &vcpu->regs[REG_A0];
-    const struct sbi_extension *ext = find_sbi_extension(a[7]);
-    struct sbiret ret = ext ? ext->handle(vcpu, a[6], a)
-                            : SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
+    unsigned long *a = &vcpu->regs[REG_A0], fid = a[6];
+    struct sbiret ret;
+    switch (a[7]) {
+    case SBI_EXT_LEGACY_SET_TIMER: case SBI_EXT_LEGACY_PUTCHAR:
+    case SBI_EXT_LEGACY_GETCHAR: case SBI_EXT_LEGACY_SHUTDOWN:
+        ret = sbi_legacy(vcpu, fid, a); break;
+    case SBI_EXT_BASE: ret = sbi_base(vcpu, fid, a); break;
+    case SBI_EXT_TIME: ret = sbi_time(vcpu, fid, a); break;
+    case SBI_EXT_IPI: ret = sbi_ipi(vcpu, fid, a); break;
+    case SBI_EXT_RFENCE: ret = sbi_rfence(vcpu, fid, a); break;
+    case SBI_EXT_HSM: ret = sbi_hsm(vcpu, fid, a); break;
+    case SBI_EXT_SRST: ret = sbi_srst(vcpu, fid, a); break;
+    case SBI_EXT_DBCN: ret = sbi_dbcn(vcpu, fid, a); break;
+    case SBI_EXT_HV1K: ret = sbi_hv1k(vcpu, fid, a); break;
+    default: ret = SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
+    }
     vcpu->vm->exits.sbi++;
     a[0] = (unsigned long)ret.error;
     if (a[7] > SBI_EXT_LEGACY_SHUTDOWN) // legacy calls preserve a1
@@ -1064,11 +1073,11 @@ static long read_guest_insn_half(unsigned long gva) {
 // The bits of the instruction the guest was running at vcpu->pc (16 for a
 // compressed one, 32 otherwise), fetched as the guest fetched it, or -1.
 static long read_guest_insn(struct vcpu *vcpu) {
-    WRITE_CSR(hstatus, READ_CSR(hstatus) & ~HSTATUS_SPV); // see trap_expected
+    CLEAR_CSR_BITS(hstatus, HSTATUS_SPV); // see trap_expected
     long low = read_guest_insn_half(vcpu->pc), high = 0;
     if (low >= 0 && (low & 3) == 3)
         high = read_guest_insn_half(vcpu->pc + 2);
-    WRITE_CSR(hstatus, READ_CSR(hstatus) | HSTATUS_SPV);
+    SET_CSR_BITS(hstatus, HSTATUS_SPV);
     return low < 0 || high < 0 ? -1 : low | high << 16;
 }
 
@@ -1191,7 +1200,7 @@ static unsigned long handle_timer_interrupt(struct vcpu *vcpu) {
     if (now >= vcpu->timer) {
         vm->exits.timer++;
         vcpu->timer = -1UL;
-        WRITE_CSR(hvip, READ_CSR(hvip) | 1UL << IRQ_VS_TIMER);
+        SET_CSR_BITS(hvip, 1UL << IRQ_VS_TIMER);
     }
     arm_host_timer(vcpu);
     return 0;

@@ -160,8 +160,12 @@ build_hypervisor() {
     up_to_date "$hypervisor_elf" "$top/hypervisor.c" "$top/common.h" "$top/linker.ld" && return
     local sanitize=""
     [ -z "${HV1K_UBSAN:-}" ] || sanitize="-fsanitize=undefined -fsanitize-trap=undefined"
+    # A section per function and per variable, so that linker.ld can put the
+    # exit path on as few pages as it can; no jump tables, which would put
+    # the switch statements' tables on a page of their own.
+    local layout="-ffunction-sections -fdata-sections -fno-jump-tables"
     # shellcheck disable=SC2086
-    $CC $CFLAGS $sanitize -march=rv64imac -Wl,-T"$top/linker.ld" \
+    $CC $CFLAGS $layout $sanitize -march=rv64imac -Wl,-T"$top/linker.ld" \
         -Wl,-Map="${hypervisor_elf%.elf}.map" -o "$run_dir/hypervisor.elf" \
         "$top/hypervisor.c"
     mv -f "$run_dir/hypervisor.elf" "$hypervisor_elf"
