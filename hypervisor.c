@@ -391,7 +391,7 @@ static void hypervisor_csrs_init(void) {
 // Zeros f0-f31 and fcsr: a new VM must not see what the last one left in
 // the FPU. hv1k is built without F: fmv.d.x fN, zero is spelled out.
 void fpu_zero(void);
-__asm__(".text\n"
+__asm__(".section .text.fpu_zero, \"ax\"\n" // not in .text: see linker.ld
         "fpu_zero:\n"
         "    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,"
         "22,23,24,25,26,27,28,29,30,31\n"
@@ -658,8 +658,8 @@ static void set_guest_timer(struct vcpu *vcpu, unsigned long when) {
 
 // Legacy extensions (SBI spec, "Legacy Extensions"): the answer goes in a0
 // only (handle_sbi_call leaves a1 alone).
-static struct sbiret sbi_legacy(struct vcpu *vcpu, unsigned long fid,
-                                unsigned long *a) {
+__attribute__((cold)) static struct sbiret
+sbi_legacy(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
     switch (a[7]) {
     case SBI_EXT_LEGACY_SET_TIMER:
         set_guest_timer(vcpu, a[0]);
@@ -708,8 +708,8 @@ static struct sbiret sbi_time(struct vcpu *vcpu, unsigned long fid,
 
 // IPI send_ipi(hart_mask, hart_mask_base): to itself, on the only hart, an
 // IPI is a VS-level software interrupt. The guest clears it (sip.SSIP).
-static struct sbiret sbi_ipi(struct vcpu *vcpu, unsigned long fid,
-                             unsigned long *a) {
+__attribute__((cold)) static struct sbiret
+sbi_ipi(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
     int harts = hart_mask_check(a[0], a[1]);
     if (fid != 0)
         return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
@@ -723,8 +723,8 @@ static struct sbiret sbi_ipi(struct vcpu *vcpu, unsigned long fid,
 // RFENCE remote_fence_i, remote_sfence_vma(_asid)(hart_mask, base, ...): on
 // one hart, a local fence. The remote_hfence_* calls are for guests that run
 // guests of their own, which hv1k does not offer (no H in the device tree).
-static struct sbiret sbi_rfence(struct vcpu *vcpu, unsigned long fid,
-                                unsigned long *a) {
+__attribute__((cold)) static struct sbiret
+sbi_rfence(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
     int harts = hart_mask_check(a[0], a[1]);
     if (fid > SBI_RFENCE_SFENCE_VMA_ASID)
         return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
@@ -738,8 +738,8 @@ static struct sbiret sbi_rfence(struct vcpu *vcpu, unsigned long fid,
 }
 
 // HSM: hart 0 is the only hart, and it is running.
-static struct sbiret sbi_hsm(struct vcpu *vcpu, unsigned long fid,
-                             unsigned long *a) {
+__attribute__((cold)) static struct sbiret
+sbi_hsm(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
     switch (fid) {
     case SBI_HSM_HART_START: // (hartid, start_addr, opaque)
         return SBI_ERROR(a[0] == 0 ? SBI_ERR_ALREADY_AVAILABLE
@@ -754,8 +754,8 @@ static struct sbiret sbi_hsm(struct vcpu *vcpu, unsigned long fid,
 
 // SRST system_reset(reset_type, reset_reason): both are 32-bit values.
 // Shutdown ends the VM with the guest's reason; a reboot makes it again.
-static struct sbiret sbi_srst(struct vcpu *vcpu, unsigned long fid,
-                              unsigned long *a) {
+__attribute__((cold)) static struct sbiret
+sbi_srst(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
     uint32_t type = (uint32_t)a[0], reason = (uint32_t)a[1];
     if (fid != 0)
         return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
@@ -777,8 +777,8 @@ static struct sbiret sbi_srst(struct vcpu *vcpu, unsigned long fid,
 // write prints at most DBCN_WRITE_MAX bytes, and answers how many: the spec
 // allows partial writes, and no guest may hold hv1k for long.
 #define DBCN_WRITE_MAX 4096
-static struct sbiret sbi_dbcn(struct vcpu *vcpu, unsigned long fid,
-                              unsigned long *a) {
+__attribute__((cold)) static struct sbiret
+sbi_dbcn(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
     if (fid == SBI_DBCN_WRITE_BYTE) {
         putchar((char)a[0]);
         return SBI_OK(0);
@@ -812,8 +812,8 @@ static const char emoji_name[] = "emoji.txt", emoji[] = "\xf0\x9f\x8d\x8e"; // U
 static void serve_respond(struct vm *vm, const uint8_t *answer,
                           unsigned long len);
 
-static struct sbiret sbi_hv1k(struct vcpu *vcpu, unsigned long fid,
-                              unsigned long *a) {
+__attribute__((cold)) static struct sbiret
+sbi_hv1k(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
     const uint8_t *name = guest_ram(vcpu->vm, a[0], a[1]);
     uint8_t *buf = guest_ram(vcpu->vm, a[2], a[3]);
     unsigned long same = 0, n = min(a[3], sizeof emoji - 1);
@@ -848,7 +848,9 @@ static int sbi_extension_offered(unsigned long eid) {
 
 // A VS-mode ecall: a switch on the extension, with direct calls, not a table
 // of function pointers: an indirect call costs QEMU a look-up of its
-// translated code after every exit. Unknown extensions answer
+// translated code after every exit. The handlers that guests seldom call
+// are marked cold, so that the compiler keeps them out of handle_trap and
+// the exit path fits on one page (linker.ld). Unknown extensions answer
 // SBI_ERR_NOT_SUPPORTED and the guest goes on.
 static unsigned long handle_sbi_call(struct vcpu *vcpu) {
     unsigned long *a = &vcpu->regs[REG_A0], fid = a[6];
@@ -948,7 +950,7 @@ static uint32_t plic_pending(struct vm *vm) { // raised lines not yet claimed
 static uint32_t plic_best_source(struct vm *vm) {
     struct plic *p = &vm->plic;
     uint32_t ready = plic_pending(vm) & p->enable, best = 0;
-    for (uint32_t src = 1; src < PLIC_SOURCES; src++)
+    for (uint32_t src = 1; src < PLIC_SOURCES && ready >> src; src++)
         if (ready >> src & 1 && p->priority[src] > p->threshold &&
             p->priority[src] > p->priority[best])
             best = src;
@@ -995,21 +997,24 @@ static void plic_write(struct vm *vm, unsigned long offset, unsigned long value)
         p->claimed &= ~(1u << value);
 }
 
-// The devices a VM has, at their guest physical addresses.
-static const struct device {
-    unsigned long base, size;
-    unsigned long (*read)(struct vm *vm, unsigned long offset);
-    void (*write)(struct vm *vm, unsigned long offset, unsigned long value);
-} devices[] = {
-    {UART_BASE, UART_SIZE, uart_read, uart_write},
-    {PLIC_BASE, PLIC_SIZE, plic_read, plic_write},
-};
+// The devices a VM has, at their guest physical addresses: the UART and the
+// PLIC. Their models are called directly, as the SBI handlers are (see
+// handle_sbi_call), not through a table of function pointers.
+static int is_uart(unsigned long gpa) { return gpa - UART_BASE < UART_SIZE; }
+static int is_device(unsigned long gpa) {
+    return is_uart(gpa) || gpa - PLIC_BASE < PLIC_SIZE;
+}
 
-static const struct device *find_device(unsigned long gpa) {
-    for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++)
-        if (gpa - devices[i].base < devices[i].size)
-            return &devices[i];
-    return NULL;
+static unsigned long device_read(struct vm *vm, unsigned long gpa) {
+    return is_uart(gpa) ? uart_read(vm, gpa - UART_BASE)
+                        : plic_read(vm, gpa - PLIC_BASE);
+}
+
+static void device_write(struct vm *vm, unsigned long gpa, unsigned long value) {
+    if (is_uart(gpa))
+        uart_write(vm, gpa - UART_BASE, value);
+    else
+        plic_write(vm, gpa - PLIC_BASE, value);
 }
 
 // A load or store, decoded from the instruction that faulted.
@@ -1097,17 +1102,17 @@ static int decode_mmio_insn(struct vcpu *vcpu, unsigned long htinst,
     return decode_load_store((unsigned long)insn, acc) ? 4 : 0;
 }
 
-// Does the access on the device: a store writes the low `width` bytes of
-// rs2; a load fills rd, sign- or zero-extended from `width` bytes.
-static void emulate_mmio(struct vcpu *vcpu, const struct device *dev,
-                         unsigned long offset, const struct mmio_access *acc) {
+// Does the access on the device at `gpa`: a store writes the low `width`
+// bytes of rs2; a load fills rd, sign- or zero-extended from `width` bytes.
+static void emulate_mmio(struct vcpu *vcpu, unsigned long gpa,
+                         const struct mmio_access *acc) {
     int unused_bits = 64 - 8 * acc->width;
     if (acc->is_store) {
         unsigned long value = vcpu->regs[acc->reg];
-        dev->write(vcpu->vm, offset, value << unused_bits >> unused_bits);
+        device_write(vcpu->vm, gpa, value << unused_bits >> unused_bits);
         return;
     }
-    unsigned long value = dev->read(vcpu->vm, offset) << unused_bits;
+    unsigned long value = device_read(vcpu->vm, gpa) << unused_bits;
     if (acc->reg != 0)
         vcpu->regs[acc->reg] = acc->is_signed
                                    ? (unsigned long)((long)value >> unused_bits)
@@ -1121,7 +1126,7 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu, unsigned long sc
     struct vm *vm = vcpu->vm;
     unsigned long htval = READ_CSR(htval), htinst = READ_CSR(htinst);
     unsigned long gpa = htval << 2 | (READ_CSR(stval) & 3);
-    const struct device *dev = find_device(gpa);
+    int dev = is_device(gpa);
     const char *access = scause == SCAUSE_STORE_GUEST_PAGE_FAULT  ? "store"
                          : scause == SCAUSE_LOAD_GUEST_PAGE_FAULT ? "load"
                                                                   : "fetch";
@@ -1151,7 +1156,7 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu, unsigned long sc
         vm_end(vm, EXIT_VM_ENDED, "cannot emulate the %s at GPA 0x%lx: the "
                "instruction at sepc 0x%lx is unreadable or not a plain load "
                "or store", access, gpa, vcpu->pc);
-    emulate_mmio(vcpu, dev, gpa - dev->base, &acc);
+    emulate_mmio(vcpu, gpa, &acc);
     plic_update(vm); // the access may have raised or lowered a line
     return (unsigned long)length;
 }

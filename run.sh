@@ -70,7 +70,7 @@ environment:
   HV1K_NO_INSTALL=1  print the apt-get command for missing tools and stop
   HV1K_QEMU_ARGS     more QEMU arguments, split at spaces (e.g. "-monitor
                      tcp:127.0.0.1:4444,server,nowait")
-  HV1K_BENCH=1       also install what tests/bench.sh needs (gnuplot)
+  HV1K_BENCH=1       also install what tests/bench.sh needs (gnuplot, valgrind)
   HV1K_UBSAN=1       build hv1k with -fsanitize=undefined -fsanitize-trap=undefined
                      (build/hypervisor-ubsan.elf): undefined behaviour panics
 
@@ -112,6 +112,7 @@ tool_list() {
     echo "apt-get apt"
     [ "$debug" = 0 ] || echo "gdb-multiarch gdb-multiarch"
     [ -z "${HV1K_BENCH:-}" ] || echo "gnuplot gnuplot-nox" # tests/bench.sh: its chart
+    [ -z "${HV1K_BENCH:-}" ] || echo "valgrind valgrind"   # tests/bench.sh --instructions
 }
 
 check_tools() {

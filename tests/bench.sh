@@ -9,25 +9,29 @@
 # hits all of them alike; each figure is the median over the rounds, with
 # its spread (min-max). Figures come from the guest's own `rdtime`.
 #
-#   tests/bench.sh [--quick] [--rounds N]
+#   tests/bench.sh [--quick] [--rounds N] [--instructions]
 #
-#   --quick     one round, smaller counts, no Linux rows: well under a minute
-#   --rounds N  rounds of every measurement (default 5)
+#   --quick         one round, smaller counts, no Linux rows: well under a minute
+#   --rounds N      rounds of every measurement (default 5)
+#   --instructions  only the exit rows, counted in QEMU's own instructions
+#                   (valgrind) instead of timed: the same in every run
 #
 # Writes build/bench/figures.csv, build/bench/ratios.csv and
-# build/bench/ratios.png (gnuplot). QEMU= and BIOS= as for run.sh.
+# build/bench/ratios.png (gnuplot), or with --instructions
+# build/bench/instructions.txt and .csv. QEMU= and BIOS= as for run.sh.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/bench
 QEMU=${QEMU:-qemu-system-riscv64}
 BIOS=${BIOS:-default}
-quick=0 rounds=5
+quick=0 rounds=5 instructions=0
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) quick=1 rounds=1 ;;
+    --instructions) instructions=1 ;;
     --rounds) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --rounds needs a number" >&2; exit 2; }
         rounds=$2; shift ;;
-    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -42,7 +46,7 @@ fi
 
 # run.sh installs what is missing (gnuplot too, with HV1K_BENCH=1) and builds hv1k.
 HV1K_BENCH=1 "$top/run.sh" --build-only >/dev/null
-[ "$quick" = 1 ] || "$top/guest/linux/fetch.sh" >/dev/null
+[ "$quick" = 1 ] || [ "$instructions" = 1 ] || "$top/guest/linux/fetch.sh" >/dev/null
 mkdir -p "$out"
 work=$(mktemp -d "$out/run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -139,6 +143,54 @@ startup_ms() {
     QEMU=$work/fake-qemu "$top/run.sh" >/dev/null 2>&1 </dev/null || true
     awk -v s="$start" -v e="$(cat "$work/qemu-started")" 'BEGIN { printf "%.0f\n", (e - s) / 1e6 }'
 }
+
+# ---- --instructions: what one exit costs QEMU, in its own instructions ----
+# Time on this machine moves by up to ±30% from run to run; the number of
+# instructions QEMU itself executes (on the host) hardly moves, so it can
+# tell a change of 2% from noise. valgrind's lackey tool counts them. Each
+# place runs the benchmark twice, with N and 2N operations: the difference
+# over N is one operation, with boot and shutdown cancelled out.
+host_instructions() { # host_instructions BENCH-PLACE-OPS: the run's count, from lackey's logs
+    cat "$work/lackey.$1".* 2>/dev/null | sed -n 's/.*guest instrs: *\([0-9,]*\).*/\1/p' | tr -d , |
+        awk '{ s += $1 } END { print s ? s : "nan" }'
+}
+per_op() { # per_op BENCH-PLACE N: instructions per operation, from the runs with N and 2N
+    awk -v a="$(host_instructions "$1-$2")" -v b="$(host_instructions "$1-$(($2 * 2))")" -v n="$2" \
+        'BEGIN { if (a == "nan" || b == "nan") print "nan"; else printf "%d\n", (b - a) / n }'
+}
+if [ "$instructions" = 1 ]; then
+    n=$([ "$quick" = 1 ] && echo 1000 || echo 10000)
+    build_floor $((256 << 20)) $((2 << 20)) # hv1k's leaf for 256 MiB, as the start line says
+    [ "$(in_hv1k null --mem 256M; hv1k_leaf)" = $((2 << 20)) ] || { echo "bench.sh: hv1k's leaf for 256 MiB is not 2 MiB" >&2; exit 1; }
+    echo "# $("$QEMU" --version | head -n 1); $(date -u +%Y-%m-%d); host instructions per operation (valgrind lackey), N = $n" >"$out/instructions.txt"
+    printf '%-22s %10s %10s %11s\n' row hv1k floor hv1k/floor >>"$out/instructions.txt"
+    echo "row,hv1k,floor" >"$out/instructions.csv"
+    for b in null mmio; do
+        for ops in $n $((2 * n)); do
+            # shellcheck disable=SC2086
+            $CC $CFLAGS -march=rv64gc -DBENCH_${b^^} -DCOUNT=${ops}UL \
+                -Wl,-T"$top/tests/bench/bench.ld" -o "$work/$b.elf" "$top/tests/bench/bench.c"
+            llvm-objcopy -O binary "$work/$b.elf" "$work/$b.bin"
+            for place in hv1k floor; do
+                printf '#!/bin/sh\nexec valgrind --tool=lackey --basic-counts=yes --smc-check=all-non-file --trace-children=yes --log-file=%s "%s" "$@"\n' \
+                    "$work/lackey.$b-$place-$ops.%p" "$QEMU" >"$work/counting-qemu"
+                chmod +x "$work/counting-qemu"
+                if [ $place = hv1k ]; then QEMU=$work/counting-qemu in_hv1k "$b" --mem 256M
+                else QEMU=$work/counting-qemu floor "$b" $((256 << 20)); fi
+                # A run that did not finish its operations counts as none.
+                grep -q "^bench $b: $ops ops" "$work/log" || rm -f "$work/lackey.$b-$place-$ops".*
+            done
+        done
+        h=$(per_op "$b-hv1k" "$n") f=$(per_op "$b-floor" "$n")
+        r=$(awk -v h="$h" -v f="$f" 'BEGIN { if (h == "nan" || f == "nan") print "nan"; else printf "%.2f\n", h / f }')
+        label=$([ $b = null ] && echo "null hypercall" || echo "MMIO exit (LSR)")
+        printf '%-22s %10s %10s %11s\n' "$label" "$h" "$f" "$r" >>"$out/instructions.txt"
+        echo "$b,$h,$f" >>"$out/instructions.csv"
+    done
+    cat "$out/instructions.txt"
+    echo "wrote $out/instructions.txt, instructions.csv"
+    exit 0
+fi
 
 # ---- The rounds ----
 declare -A samples # samples[ROW,PLACE] = "x y z"

@@ -434,6 +434,16 @@ if selected bench_quick; then
     report bench_quick 3 "$why"
 fi
 
+# ---- tests/bench.sh --quick --instructions: both exit rows are counted ----
+if selected bench_instructions; then
+    log=$out/bench_instructions.log why=""
+    timeout 600 "$top/tests/bench.sh" --quick --instructions >"$log" 2>&1 || why="exit status $? (output: $log)"
+    for row in "null hypercall" "MMIO exit"; do # hv1k, floor and the ratio: numbers
+        grep -qE "^$row[^0-9]* [0-9]+ +[0-9]+ +[0-9.]+$" "$log" || why=${why:-"no counts on the row '$row' (output: $log)"}
+    done
+    report bench_instructions 2 "$why"
+fi
+
 # ---- The line budget: hypervisor.c, 1,000 lines of code ----
 if selected line_budget; then
     lines=$("$top/tests/count-lines.sh")
