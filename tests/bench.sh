@@ -55,12 +55,16 @@ CFLAGS="--target=riscv64-unknown-elf -mabi=lp64 -mcmodel=medany -mno-relax
     -ffreestanding -nostdlib -fno-stack-protector -fuse-ld=lld -std=gnu11 -O2
     -Wall -Wextra -Werror -Wno-unused-parameter"
 CC=${CC:-clang}
-# shellcheck disable=SC2086
+# The benchmark guest for one benchmark and count: $work/BENCH.elf and .bin.
+build_bench() { # build_bench BENCH COUNT
+    # shellcheck disable=SC2086
+    $CC $CFLAGS -march=rv64gc -DBENCH_${1^^} -DCOUNT="$2UL" \
+        -Wl,-T"$top/tests/bench/bench.ld" -o "$work/$1.elf" "$top/tests/bench/bench.c"
+    llvm-objcopy -O binary "$work/$1.elf" "$work/$1.bin"
+}
 for b in null mmio compute memory timer; do
     n_var=n_$b
-    $CC $CFLAGS -march=rv64gc -DBENCH_${b^^} -DCOUNT=${!n_var}UL \
-        -Wl,-T"$top/tests/bench/bench.ld" -o "$work/$b.elf" "$top/tests/bench/bench.c"
-    llvm-objcopy -O binary "$work/$b.elf" "$work/$b.bin"
+    build_bench "$b" "${!n_var}"
 done
 
 # The floor program for a RAM size, with hv1k's G-stage leaf for it.
@@ -160,17 +164,14 @@ per_op() { # per_op BENCH-PLACE N: instructions per operation, from the runs wit
 }
 if [ "$instructions" = 1 ]; then
     n=$([ "$quick" = 1 ] && echo 1000 || echo 10000)
-    build_floor $((256 << 20)) $((2 << 20)) # hv1k's leaf for 256 MiB, as the start line says
-    [ "$(in_hv1k null --mem 256M; hv1k_leaf)" = $((2 << 20)) ] || { echo "bench.sh: hv1k's leaf for 256 MiB is not 2 MiB" >&2; exit 1; }
+    in_hv1k null --mem 256M
+    build_floor $((256 << 20)) "$(hv1k_leaf)" # the floor with hv1k's leaf for 256 MiB
     echo "# $("$QEMU" --version | head -n 1); $(date -u +%Y-%m-%d); host instructions per operation (valgrind lackey), N = $n" >"$out/instructions.txt"
     printf '%-22s %10s %10s %11s\n' row hv1k floor hv1k/floor >>"$out/instructions.txt"
     echo "row,hv1k,floor" >"$out/instructions.csv"
     for b in null mmio; do
         for ops in $n $((2 * n)); do
-            # shellcheck disable=SC2086
-            $CC $CFLAGS -march=rv64gc -DBENCH_${b^^} -DCOUNT=${ops}UL \
-                -Wl,-T"$top/tests/bench/bench.ld" -o "$work/$b.elf" "$top/tests/bench/bench.c"
-            llvm-objcopy -O binary "$work/$b.elf" "$work/$b.bin"
+            build_bench "$b" "$ops"
             for place in hv1k floor; do
                 printf '#!/bin/sh\nexec valgrind --tool=lackey --basic-counts=yes --smc-check=all-non-file --trace-children=yes --log-file=%s "%s" "$@"\n' \
                     "$work/lackey.$b-$place-$ops.%p" "$QEMU" >"$work/counting-qemu"
