@@ -25,6 +25,19 @@ void putchar(char ch) {
     host_uart[UART_RBR] = (uint8_t)ch;
 }
 
+// Ends QEMU with `status` (EXIT_*) through the sifive_test finisher: 0x5555
+// means pass, (code << 16) | 0x3333 makes QEMU exit with `code`.
+__attribute__((noreturn)) static void power_off(int status) {
+    volatile uint32_t *finisher = (uint32_t *)SIFIVE_TEST_BASE;
+    *finisher = status == 0 ? 0x5555 : ((uint32_t)status << 16) | 0x3333;
+    for (;;)
+        __asm__ __volatile__("wfi");
+}
+
+// The student skeleton (tests/skeleton.sh) adds todo() here: every region
+// of this file between "EXERCISE N" and "END EXERCISE N" becomes a call
+// to it, which ends the run saying which exercise is still to be written.
+
 // Typed input: hv1k drains the real UART into this ring whenever it
 // interrupts, so that its interrupt never stays raised while the guest is
 // not reading. A full ring drops bytes, as a real UART's overrun does.
@@ -36,11 +49,13 @@ static uint8_t typed[256];
 static unsigned long typed_head, typed_tail; // read at head, written at tail
 
 static void host_uart_drain(void) {
+    /* EXERCISE 8: the UART input path */
     while (host_uart[UART_LSR] & LSR_DR) {
         uint8_t ch = host_uart[UART_RBR];
         if (typed_tail - typed_head < sizeof typed)
             typed[typed_tail++ % sizeof typed] = ch;
     }
+    /* END EXERCISE 8 */
 }
 
 static int host_input_ready(void) { return typed_head != typed_tail; }
@@ -59,15 +74,6 @@ static void host_console_irq_init(void) {
     plic[PLIC_ENABLE_CTX1 / 4] = 1u << UART_IRQ;
     plic[PLIC_THRESHOLD_CTX1 / 4] = 0;
     host_uart[UART_IER] = IER_RX;
-}
-
-// Ends QEMU with `status` (EXIT_*) through the sifive_test finisher: 0x5555
-// means pass, (code << 16) | 0x3333 makes QEMU exit with `code`.
-__attribute__((noreturn)) static void power_off(int status) {
-    volatile uint32_t *finisher = (uint32_t *)SIFIVE_TEST_BASE;
-    *finisher = status == 0 ? 0x5555 : ((uint32_t)status << 16) | 0x3333;
-    for (;;)
-        __asm__ __volatile__("wfi");
 }
 
 // csrs and csrc: set or clear bits of a CSR in one instruction, where a
@@ -223,6 +229,7 @@ static unsigned long leaf_size(const struct vm *vm) {
 // Returns the leaf entry for `gpa` (at the VM's leaf level: a leaf at level
 // 2 or 1 is a superpage), creating the tables on the way.
 static uint64_t *gstage_leaf(struct vm *vm, unsigned long gpa) {
+    /* EXERCISE 1: G-stage mapping */
     uint64_t *table = vm->gstage_root;
     for (int level = 2;; level--) {
         uint64_t *pte = &table[(gpa >> (12 + 9 * level)) & (level == 2 ? 0x7ff : 0x1ff)];
@@ -232,6 +239,7 @@ static uint64_t *gstage_leaf(struct vm *vm, unsigned long gpa) {
             *pte = ((unsigned long)alloc_pages(1, PAGE_SIZE) >> 12) << 10 | PTE_V;
         table = PTE_TABLE_ADDRESS(*pte);
     }
+    /* END EXERCISE 1 */
 }
 
 // Maps one leaf of guest RAM to host memory. Every G-stage access counts as
@@ -241,10 +249,12 @@ static uint64_t *gstage_leaf(struct vm *vm, unsigned long gpa) {
 // vm_destroy restores only such leaves; the others are as the template left them.
 static void gstage_map_page(struct vm *vm, unsigned long gpa, unsigned long hpa,
                             unsigned long perms) {
+    /* EXERCISE 1: G-stage mapping */
     uint64_t *pte = gstage_leaf(vm, gpa);
     if (*pte & PTE_V)
         PANIC("G-stage: GPA 0x%lx is already mapped", gpa);
     *pte = (hpa >> 12) << 10 | perms | PTE_U | PTE_A | PTE_V;
+    /* END EXERCISE 1 */
 }
 
 // HFENCE.GVMA: forget cached G-stage translations (privileged spec,
@@ -322,6 +332,7 @@ static void vm_create(struct vm *vm, const struct template *t) {
 // Puts the guest RAM leaf at `gpa` back as the template has it: zeros, and
 // whatever part of the template's pieces falls in it.
 static void restore_leaf(struct vm *vm, unsigned long gpa, uint8_t *page) {
+    /* EXERCISE 10: --serve's create and destroy */
     memset(page, 0, leaf_size(vm));
     for (int i = 0; i < 3; i++) {
         const struct boot_piece *p = &vm->template->piece[i];
@@ -330,18 +341,21 @@ static void restore_leaf(struct vm *vm, unsigned long gpa, uint8_t *page) {
         if (from < to)
             memcpy(page + (from - gpa), (uint8_t *)p->hpa + (from - p->gpa), to - from);
     }
+    /* END EXERCISE 10 */
 }
 
 // Ends the VM's life before the next VM: every leaf it wrote (D set) is put
 // back as the template has it, so the next VM sees nothing of this one.
 // Leaves it never wrote are as they were, and the G-stage table stays.
 static void vm_destroy(struct vm *vm) {
+    /* EXERCISE 10: --serve's create and destroy */
     for (unsigned long off = 0; off < vm->ram_size; off += leaf_size(vm)) {
         uint64_t *leaf = gstage_leaf(vm, GUEST_RAM_BASE + off);
         if (*leaf & PTE_D)
             restore_leaf(vm, GUEST_RAM_BASE + off, vm->ram + off);
         *leaf &= ~PTE_D;
     }
+    /* END EXERCISE 10 */
 }
 
 // Marks the guest RAM that hv1k itself wrote for the guest (DBCN read,
@@ -405,6 +419,7 @@ __asm__(".section .text.fpu_zero, \"ax\"\n" // not in .text: see linker.ld
 // S-level CSRs in the state of a supervisor fresh out of reset.
 static void vcpu_reset(struct vcpu *vcpu) {
     struct vm *vm = vcpu->vm;
+    /* EXERCISE 2: entering the guest */
     vcpu->regs[REG_A0 + 1] = vm->template->dtb;
     vcpu->pc = vm->template->entry;
     vcpu->timer = -1UL;
@@ -426,6 +441,7 @@ static void vcpu_reset(struct vcpu *vcpu) {
     // interrupt from it even with henvcfg.STCE clear: park it at "never".
     if (cpu_sstc)
         WRITE_CSR(vstimecmp, -1UL);
+    /* END EXERCISE 2 */
     // The VMID served the VM before: forget its translations.
     WRITE_CSR(hgatp, vm_hgatp(vm));
     hfence_vvma_all();
@@ -567,6 +583,7 @@ end_vm_on_unexpected_trap(struct vcpu *vcpu, unsigned long scause) {
 // sepc are read here; a handler reads the other trap CSRs it needs itself
 // (each CSR access costs QEMU a call into its helpers, on every exit).
 struct vcpu *handle_trap(struct vcpu *vcpu) {
+    /* EXERCISE 3: the catch block's dispatch */
     unsigned long scause = READ_CSR(scause);
     vcpu->pc = READ_CSR(sepc);
     switch (scause) {
@@ -591,6 +608,7 @@ struct vcpu *handle_trap(struct vcpu *vcpu) {
         end_vm_on_unexpected_trap(vcpu, scause);
     }
     return vcpu;
+    /* END EXERCISE 3 */
 }
 
 // Sets hv1k's timer for the first of the guest's set_timer deadline
@@ -647,6 +665,7 @@ static int hart_mask_check(unsigned long mask, unsigned long mask_base) {
 // guest's timer interrupt (hvip.VSTIP) when it fires; each set_timer lowers
 // it again, as the TIME extension asks. That costs two exits per tick.
 static void set_guest_timer(struct vcpu *vcpu, unsigned long when) {
+    /* EXERCISE 7: timer delivery */
     if (vcpu->vm->sstc) {
         WRITE_CSR(vstimecmp, when);
         return;
@@ -654,6 +673,7 @@ static void set_guest_timer(struct vcpu *vcpu, unsigned long when) {
     CLEAR_CSR_BITS(hvip, 1UL << IRQ_VS_TIMER);
     vcpu->timer = when;
     arm_host_timer(vcpu);
+    /* END EXERCISE 7 */
 }
 
 // Legacy extensions (SBI spec, "Legacy Extensions"): the answer goes in a0
@@ -679,6 +699,7 @@ sbi_legacy(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
 
 static struct sbiret sbi_base(struct vcpu *vcpu, unsigned long fid,
                               unsigned long *a) {
+    /* EXERCISE 4: an SBI call: the base extension */
     switch (fid) {
     case SBI_BASE_GET_SPEC_VERSION:
         return SBI_OK(2UL << 24); // major 2, minor 0
@@ -695,6 +716,7 @@ static struct sbiret sbi_base(struct vcpu *vcpu, unsigned long fid,
     default:
         return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
     }
+    /* END EXERCISE 4 */
 }
 
 // TIME set_timer(stime_value)
@@ -807,20 +829,17 @@ sbi_dbcn(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
 // name or buffer not entirely in guest RAM: SBI_ERR_INVALID_ADDRESS; no such
 // file: SBI_ERR_INVALID_PARAM. With --serve, respond(answer, len) is the
 // function's return: it ends the VM (section 10).
-static const char emoji_name[] = "emoji.txt", emoji[] = "\xf0\x9f\x8d\x8e"; // U+1F34E
-
 static void serve_respond(struct vm *vm, const uint8_t *answer,
                           unsigned long len);
 
-__attribute__((cold)) static struct sbiret
-sbi_hv1k(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
-    const uint8_t *name = guest_ram(vcpu->vm, a[0], a[1]);
-    uint8_t *buf = guest_ram(vcpu->vm, a[2], a[3]);
+// read_file(a[0] = name, a[1] = name_len, a[2] = buf, a[3] = buf_len): every
+// pointer and length is the guest's, so each is checked before hv1k uses it.
+static struct sbiret read_file(struct vm *vm, const unsigned long *a) {
+    /* EXERCISE 5: the read_file hypercall's pointer checks */
+    static const char emoji_name[] = "emoji.txt", emoji[] = "\xf0\x9f\x8d\x8e"; // U+1F34E
+    const uint8_t *name = guest_ram(vm, a[0], a[1]);
+    uint8_t *buf = guest_ram(vm, a[2], a[3]);
     unsigned long same = 0, n = min(a[3], sizeof emoji - 1);
-    if (fid == HV1K_RESPOND && boot_info->flags & BOOT_SERVE) // (answer, len)
-        serve_respond(vcpu->vm, name, a[1]);
-    if (fid != HV1K_READ_FILE)
-        return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
     if (!name || !buf)
         return SBI_ERROR(SBI_ERR_INVALID_ADDRESS);
     while (a[1] == sizeof emoji_name - 1 && same < a[1] && name[same] == emoji_name[same])
@@ -828,8 +847,18 @@ sbi_hv1k(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
     if (a[1] != sizeof emoji_name - 1 || same < a[1])
         return SBI_ERROR(SBI_ERR_INVALID_PARAM);
     memcpy(buf, emoji, n);
-    mark_written(vcpu->vm, a[2], n);
+    mark_written(vm, a[2], n);
     return SBI_OK(n);
+    /* END EXERCISE 5 */
+}
+
+__attribute__((cold)) static struct sbiret
+sbi_hv1k(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
+    if (fid == HV1K_RESPOND && boot_info->flags & BOOT_SERVE) // (answer, len)
+        serve_respond(vcpu->vm, guest_ram(vcpu->vm, a[0], a[1]), a[1]);
+    if (fid != HV1K_READ_FILE)
+        return SBI_ERROR(SBI_ERR_NOT_SUPPORTED);
+    return read_file(vcpu->vm, a);
 }
 
 // Does hv1k offer extension `eid` (probe_extension)? The same list as
@@ -1031,6 +1060,7 @@ struct mmio_access {
 // Decodes a 32-bit load (lb lh lw ld lbu lhu lwu) or store (sb sh sw sd).
 // Returns 0 for anything else: hv1k does not emulate atomics or FP on devices.
 static int decode_load_store(unsigned long insn, struct mmio_access *acc) {
+    /* EXERCISE 6: MMIO decoding, compressed instructions too */
     unsigned funct3 = (insn >> 12) & 7;
     if ((insn & 0x7f) == OPCODE_LOAD && funct3 != 7)
         acc->reg = (insn >> 7) & 31;
@@ -1042,6 +1072,7 @@ static int decode_load_store(unsigned long insn, struct mmio_access *acc) {
     acc->width = 1 << (funct3 & 3);
     acc->is_signed = !(funct3 & 4);
     return 1;
+    /* END EXERCISE 6 */
 }
 
 // Decodes a compressed load or store: c.lw c.ld c.sw c.sd (quadrant 0, with
@@ -1049,6 +1080,7 @@ static int decode_load_store(unsigned long insn, struct mmio_access *acc) {
 // funct3 is 010, 011, 110, 111. Returns 0 for anything else.
 static int decode_compressed_load_store(unsigned long insn,
                                         struct mmio_access *acc) {
+    /* EXERCISE 6: MMIO decoding, compressed instructions too */
     unsigned quadrant = insn & 3, funct3 = (insn >> 13) & 7;
     if (quadrant == 1 || (funct3 & 3) < 2)
         return 0;
@@ -1060,6 +1092,7 @@ static int decode_compressed_load_store(unsigned long insn,
     else
         acc->reg = acc->is_store ? (insn >> 2) & 31 : (insn >> 7) & 31;
     return 1;
+    /* END EXERCISE 6 */
 }
 
 // HLVX.HU: reads 16 bits at guest virtual address `gva` the way the guest's
@@ -1170,6 +1203,7 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu, unsigned long sc
 // vscause, vstval, vsstatus.SPP/SPIE/SIE, then the guest's trap vector.
 static void inject_exception(struct vcpu *vcpu, unsigned long cause,
                              unsigned long tval) {
+    /* EXERCISE 9: exception injection */
     unsigned long vsstatus = READ_CSR(vsstatus);
     unsigned long spp = READ_CSR(sstatus) & SSTATUS_SPP; // guest was in VS/VU
     unsigned long spie = vsstatus & SSTATUS_SIE ? SSTATUS_SPIE : 0;
@@ -1180,6 +1214,7 @@ static void inject_exception(struct vcpu *vcpu, unsigned long cause,
     WRITE_CSR(vstval, tval);
     WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SPP); // resume in VS-mode
     vcpu->pc = READ_CSR(vstvec) & ~3UL; // exceptions use the vector's base
+    /* END EXERCISE 9 */
 }
 
 // A virtual-instruction exception: the guest ran something that only a
@@ -1198,6 +1233,7 @@ static unsigned long handle_virtual_instruction(struct vcpu *vcpu) {
 // guest's set_timer deadline (the path without Sstc): raise the guest's
 // timer interrupt, which it takes as soon as its interrupts are on.
 static unsigned long handle_timer_interrupt(struct vcpu *vcpu) {
+    /* EXERCISE 7: timer delivery */
     struct vm *vm = vcpu->vm;
     unsigned long now = READ_CSR(time);
     if (now >= vm->deadline)
@@ -1209,6 +1245,7 @@ static unsigned long handle_timer_interrupt(struct vcpu *vcpu) {
     }
     arm_host_timer(vcpu);
     return 0;
+    /* END EXERCISE 7 */
 }
 
 // The host console has input (the real PLIC says so): take it from the real
@@ -1223,10 +1260,12 @@ static void host_console_claim(void) {
 // An external interrupt while the guest runs: the host console's input goes
 // into the ring, and the emulated UART and PLIC tell the guest.
 static unsigned long handle_external_interrupt(struct vcpu *vcpu) {
+    /* EXERCISE 8: the UART input path */
     vcpu->vm->exits.irq++;
     host_console_claim();
     plic_update(vcpu->vm);
     return 0;
+    /* END EXERCISE 8 */
 }
 
 // ============================================================================

@@ -7,6 +7,8 @@
 #   ./tests/run.sh            all tests, then all again against the UBSan build
 #   ./tests/run.sh NAME...    only the tests whose names are given (ubsan-NAME
 #                             for the UBSan build's)
+#   ./tests/run.sh --list [NAME...]
+#                             runs nothing: prints each test's name and points
 #
 # QEMU= and BIOS= select another QEMU and firmware, as for run.sh.
 set -u
@@ -17,6 +19,11 @@ guests=$top/tests/guests
 mkdir -p "$out"
 
 passed=0 failed=0 points=0 max_points=0
+list_only=""
+if [ "${1:-}" = --list ]; then
+    list_only=1
+    shift
+fi
 only=("$@")
 
 # Is this test among those asked for on the command line (or all are)?
@@ -31,7 +38,7 @@ report() { # report NAME POINTS WHY [DETAIL]
         printf 'PASS  %-22s %2d pts%s\n' "$1" "$2" "${4:+  ($4)}"
     else
         failed=$((failed + 1))
-        printf 'FAIL  %-22s %s\n' "$1" "$3"
+        printf 'FAIL  %-22s %2d pts  %s\n' "$1" "$2" "$3"
     fi
 }
 
@@ -46,6 +53,10 @@ check() {
     local name=${prefix:-}$1 pts=$2 want_status=$3 args=$4 input=$5
     shift 5
     selected "$name" || return 0
+    if [ -n "$list_only" ]; then
+        echo "$name $pts"
+        return
+    fi
     if [ -n "${FAIL_REASON:-}" ]; then
         report "$name" "$pts" "$FAIL_REASON"
         return
@@ -71,14 +82,6 @@ check() {
     report "$name" "$pts" "${why:+$why (output: build/tests/$name.log)}"
 }
 
-# Build hv1k once (this also installs missing tools); a broken build fails all.
-if ! "$top/run.sh" --help >/dev/null || ! "$top/run.sh" --build-only >"$out/build.log" 2>&1; then
-    echo "FAIL  build: see build/tests/build.log"
-    cat "$out/build.log"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-
 # Exit statuses, from common.h.
 status_of() { sed -n "s/^#define $1 \([0-9]*\).*/\1/p" "$top/common.h"; }
 OK=$(status_of EXIT_SHUTDOWN)
@@ -88,17 +91,34 @@ VM_ENDED=$(status_of EXIT_VM_ENDED)
 NO_H=$(status_of EXIT_NO_H)
 TIME_LIMIT=$(status_of EXIT_TIME_LIMIT)
 
-# Guests built outside hv1k's guest runtime, the way a student's own would be.
-"$top/tests/outside/build.sh" "$out" >"$out/outside.log" 2>&1 || cat "$out/outside.log"
-# A file bigger than 4 MiB of guest RAM, and a 64 MiB "initrd".
-head -c $((5 << 20)) /dev/zero >"$out/too_big.bin"
-head -c $((64 << 20)) /dev/zero >"$out/big-initrd"
-
-# The first run fetches the kernel and busybox; without them each Linux
-# test fails, naming the reason.
+# Everything the tests need, made before they run (not for --list).
 fetch_failed=""
-"$top/guest/linux/fetch.sh" >"$out/linux-fetch.log" 2>&1 ||
-    fetch_failed="could not fetch the Linux guest (see build/tests/linux-fetch.log)"
+prepare() {
+    # Build hv1k once (this also installs missing tools); a broken build fails all.
+    if ! "$top/run.sh" --help >/dev/null || ! "$top/run.sh" --build-only >"$out/build.log" 2>&1; then
+        echo "FAIL  build: see build/tests/build.log"
+        cat "$out/build.log"
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+
+    # Guests built outside hv1k's guest runtime, the way a student's own would be.
+    "$top/tests/outside/build.sh" "$out" >"$out/outside.log" 2>&1 || cat "$out/outside.log"
+    # A file bigger than 4 MiB of guest RAM, and a 64 MiB "initrd".
+    head -c $((5 << 20)) /dev/zero >"$out/too_big.bin"
+    head -c $((64 << 20)) /dev/zero >"$out/big-initrd"
+
+    # The first run fetches the kernel and busybox (if a test needs them);
+    # without them each Linux test fails, naming the reason.
+    for name in linux_boot linux_boot_no_sstc linux_image_args linux_shell linux_reboot essential_path; do
+        if selected "$name" || selected "ubsan-$name"; then
+            "$top/guest/linux/fetch.sh" >"$out/linux-fetch.log" 2>&1 ||
+                fetch_failed="could not fetch the Linux guest (see build/tests/linux-fetch.log)"
+            break
+        fi
+    done
+}
+[ -n "$list_only" ] || prepare
 
 qemu_major=$("${QEMU:-qemu-system-riscv64}" --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p;q')
 
@@ -116,6 +136,10 @@ all_tests() {
     # Guest RAM that 2 MiB leaves do not tile is mapped with 4 KiB ones.
     check leaf_4k 2 "$OK" "--mem 3M" "" "hv1k: guest RAM 3 MiB at 0x80000000 (4 KiB G-stage leaves" \
         "emoji.txt: 🍎" "hv1k: guest shut down (no reason)" "!FAIL"
+    # The same with a guest that needs nothing but hv1k's core (graded alone).
+    check gstage_4k 3 "$OK" "tests/guests/sbi_hart.c --mem 3M" "" \
+        "hv1k: guest RAM 3 MiB at 0x80000000 (4 KiB G-stage leaves" "hart: done" \
+        "hv1k: guest shut down (no reason)" "!FAIL"
 
     # ---- Booting ----
     check no_h_extension 5 "$NO_H" "--cpu rv64,h=false" "" \
@@ -418,8 +442,15 @@ all_tests() {
 all_tests
 prefix=ubsan- HV1K_UBSAN=1 all_tests
 
+# For the tests below, which are not a `check`: should NAME (worth POINTS)
+# run? With --list it is only printed.
+wanted() {
+    selected "$1" || return 1
+    [ -z "$list_only" ] || { echo "$1 $2"; return 1; }
+}
+
 # ---- tests/bench.sh --quick: every row prints a figure (no timing asserted) ----
-if selected bench_quick; then
+if wanted bench_quick 3; then
     log=$out/bench_quick.log why=""
     timeout 300 "$top/tests/bench.sh" --quick >"$log" 2>&1 || why="exit status $? (output: $log)"
     for row in "null hypercall" "MMIO exit" "compute" "memory 256M" "memory 1G" \
@@ -435,7 +466,7 @@ if selected bench_quick; then
 fi
 
 # ---- tests/bench.sh --quick --instructions: both exit rows are counted ----
-if selected bench_instructions; then
+if wanted bench_instructions 2; then
     log=$out/bench_instructions.log why=""
     timeout 600 "$top/tests/bench.sh" --quick --instructions >"$log" 2>&1 || why="exit status $? (output: $log)"
     for row in "null hypercall" "MMIO exit"; do # hv1k, floor and the ratio: numbers
@@ -444,14 +475,24 @@ if selected bench_instructions; then
     report bench_instructions 2 "$why"
 fi
 
+# ---- The teaching kit: the reference scores full marks, the skeleton 0, and
+# each exercise with its prerequisites restored exactly their points ----
+if wanted teaching_kit 10; then
+    log=$out/teaching_kit.log why=""
+    timeout 1200 "$top/tests/kit.sh" >"$log" 2>&1 || why="exit status $? (output: $log)"
+    grep -q "^ok: teaching kit: all checks passed" "$log" || why=${why:-"no final ok line (output: $log)"}
+    report teaching_kit 10 "$why" "$(grep -c '^ok: ' "$log") checks"
+fi
+
 # ---- The line budget: hypervisor.c, 1,000 lines of code ----
-if selected line_budget; then
+if wanted line_budget 5; then
     lines=$("$top/tests/count-lines.sh")
     why=""
     [ "$lines" -le 1000 ] || why="$lines lines of code, more than 1000"
     report line_budget 5 "$why" "$lines lines of code"
 fi
 
+[ -z "$list_only" ] || exit 0
 echo "Score: $points/$max_points"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# tests/skeleton.sh: writes the student skeleton, a copy of the project in
+# which every exercise region of hypervisor.c is a TODO stub.
+#
+#   ./tests/skeleton.sh OUTDIR            every exercise a stub
+#   ./tests/skeleton.sh OUTDIR --keep "1 2 3"
+#                                         these exercises keep the reference code
+#
+# An exercise region is the lines between a pair of comment lines,
+#     /* EXERCISE N: TITLE */
+#     ...
+#     /* END EXERCISE N */
+# (one exercise may have several regions). In the skeleton the lines between
+# them become one call, todo("exercise N (TITLE)"), which ends the run at once
+# with "hv1k: TODO: exercise N (TITLE) is not written yet", so that no test
+# of the skeleton waits for its timeout. The markers stay, so the student
+# sees where to write. todo() itself is added where hypervisor.c says
+# "adds todo() here", with a pragma: until the stubs are written, the helpers
+# only they call are unused, which -Wall would make an error.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+usage() {
+    echo "usage: tests/skeleton.sh OUTDIR [--keep \"N N ...\"]" >&2
+    exit 2
+}
+[ $# -ge 1 ] || usage
+outdir=$1 keep=""
+shift
+while [ $# -gt 0 ]; do
+    case $1 in
+    --keep) [ $# -ge 2 ] || usage; keep=$2; shift 2 ;;
+    *) usage ;;
+    esac
+done
+case " $keep " in *[!0-9\ ]*) echo "skeleton: --keep takes exercise numbers, not '$keep'" >&2; exit 2 ;; esac
+[ ! -e "$outdir" ] || [ -z "$(ls -A "$outdir")" ] ||
+    { echo "skeleton: $outdir exists and is not empty" >&2; exit 2; }
+
+# The project's files: what git tracks and what it would track (never build/).
+mkdir -p "$outdir"
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+    (cd "$top" && git ls-files -z --cached --others --exclude-standard |
+        xargs -0 -I{} sh -c 'test -e "{}" && echo "{}"') >"$outdir/.files"
+else
+    (cd "$top" && find . -path ./build -prune -o -type f -print | sed 's|^\./||') >"$outdir/.files"
+fi
+tar -C "$top" -cf - -T "$outdir/.files" | tar -C "$outdir" -xf -
+rm "$outdir/.files"
+
+awk -v keep=" $keep " '
+/adds todo\(\) here/ { anchor = 1 }
+anchor && /^$/ {
+    print ""
+    print "// todo(): what an exercise region is until you write it. Helpers that"
+    print "// only your code will call are unused until then: no warning for that."
+    print "#pragma clang diagnostic ignored \"-Wunused-function\""
+    print "__attribute__((noreturn)) static void todo(const char *exercise) {"
+    print "    printf(\"hv1k: TODO: %s is not written yet\\n\", exercise);"
+    print "    power_off(EXIT_VM_ENDED);"
+    print "}"
+    anchor = 0
+}
+match($0, /\/\* EXERCISE [0-9]+: .* \*\//) {
+    if (inside) { print "skeleton: nested EXERCISE at line " NR > "/dev/stderr"; exit 1 }
+    marker = substr($0, RSTART + 3, RLENGTH - 6) # "EXERCISE N: TITLE"
+    split(marker, f, ": "); number = substr(f[1], 10); title = substr(marker, length(f[1]) + 3)
+    print
+    inside = 1
+    stub = index(keep, " " number " ") == 0
+    if (stub) {
+        indent = $0; sub(/[^ ].*/, "", indent)
+        printf "%stodo(\"exercise %s (%s)\");\n", indent, number, title
+    }
+    next
+}
+/\/\* END EXERCISE [0-9]+ \*\// { inside = 0; print; next }
+!(inside && stub) { print }
+END { if (inside) { print "skeleton: an EXERCISE region never ends" > "/dev/stderr"; exit 1 } }
+' "$top/hypervisor.c" >"$outdir/hypervisor.c"
+
+echo "skeleton: wrote $outdir (exercises kept: ${keep:-none})"
