@@ -14,6 +14,7 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" # the tests name their files relative to the top of the tree
 out=$top/build/tests
 guests=$top/tests/guests
 mkdir -p "$out"
