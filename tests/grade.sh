@@ -92,10 +92,10 @@ for n in $numbers; do
         if [ "${result[$name]:-}" = PASS ]; then
             got=$((got + pts)) passed=true
         else
+            why=$(grep -E "^FAIL  $name " "$out/run.log" | sed 's/^FAIL  [^ ]* *[0-9]* pts  //')
             {
-                echo "==== $name: $(grep -E "^FAIL  $name " "$out/run.log" | sed 's/^FAIL  [^ ]* *[0-9]* pts  //' ||
-                    echo 'did not run (see run.log)')"
-                cat "$tree/build/tests/$name.log" 2>/dev/null
+                echo "==== $name: ${why:-did not run: see $out/run.log}"
+                cat "$tree/build/tests/$name.log" 2>/dev/null || sed -n '/^FAIL  build/,$p' "$out/run.log"
             } >>"$out/exercise-$n.log"
         fi
         list="$list${list:+, }{\"name\": \"$name\", \"points\": $([ $passed = true ] && echo "$pts" || echo 0), \"max\": $pts, \"passed\": $passed}"
