@@ -47,7 +47,6 @@ while IFS='|' read -r n need names; do
     [[ $n =~ ^[0-9]+$ ]] || continue
     needs[$n]=$(echo $need) tests[$n]=$(echo $names)
 done <"$top/tests/exercises.txt"
-source=${dir:-$top}/hypervisor.c
 while read -r n t; do
     title[$n]=$t
 done < <(sed -n 's|.*/\* EXERCISE \([0-9]*\): \(.*\) \*/.*|\1 \2|p' "$top/hypervisor.c" | sort -un -k1,1)
@@ -63,12 +62,8 @@ tree=$top
 if [ -n "$dir" ]; then
     tree=$out/tree
     rm -rf "$tree"
-    mkdir -p "$tree"
-    (cd "$top" && { git ls-files --cached --others --exclude-standard 2>/dev/null ||
-        find . -path ./build -prune -o -type f -print; } |
-        while read -r f; do [ -e "$f" ] && echo "$f"; done) >"$out/files"
-    tar -C "$top" -cf - -T "$out/files" | tar -C "$tree" -xf -
-    cp "$source" "$tree/hypervisor.c"
+    "$top/tests/copy-project.sh" "$tree"
+    cp "$dir/hypervisor.c" "$tree/hypervisor.c"
 fi
 
 names=""

@@ -37,16 +37,7 @@ case " $keep " in *[!0-9\ ]*) echo "skeleton: --keep takes exercise numbers, not
 [ ! -e "$outdir" ] || [ -z "$(ls -A "$outdir")" ] ||
     { echo "skeleton: $outdir exists and is not empty" >&2; exit 2; }
 
-# The project's files: what git tracks and what it would track (never build/).
-mkdir -p "$outdir"
-if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
-    (cd "$top" && git ls-files -z --cached --others --exclude-standard |
-        xargs -0 -I{} sh -c 'test -e "{}" && echo "{}"') >"$outdir/.files"
-else
-    (cd "$top" && find . -path ./build -prune -o -type f -print | sed 's|^\./||') >"$outdir/.files"
-fi
-tar -C "$top" -cf - -T "$outdir/.files" | tar -C "$outdir" -xf -
-rm "$outdir/.files"
+"$top/tests/copy-project.sh" "$outdir"
 
 awk -v keep=" $keep " '
 /adds todo\(\) here/ { anchor = 1 }
