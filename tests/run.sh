@@ -123,7 +123,8 @@ prepare() {
 
 qemu_major=$("${QEMU:-qemu-system-riscv64}" --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p;q')
 
-# Every test but the line budget, in one function: the whole suite runs
+# Every test but the few after it (the benchmarks, the teaching kit, the
+# book and the line budget, which run once), in one function: these run
 # twice, against the hypervisor as it is built, and against one built with
 # -fsanitize=undefined -fsanitize-trap=undefined (HV1K_UBSAN=1), where any
 # undefined behaviour in hv1k is a trap, so a PANIC, so a failed test. The
@@ -483,6 +484,15 @@ if wanted teaching_kit 10; then
     timeout 1200 "$top/tests/kit.sh" >"$log" 2>&1 || why="exit status $? (output: $log)"
     grep -q "^ok: teaching kit: all checks passed" "$log" || why=${why:-"no final ok line (output: $log)"}
     report teaching_kit 10 "$why" "$(grep -c '^ok: ' "$log") checks"
+fi
+
+# ---- The book: every chapter's citations and exercises match hypervisor.c,
+# and every try-it block prints what it shows ----
+if wanted check_docs 5; then
+    log=$out/check_docs.log why=""
+    timeout 900 "$top/tests/check-docs.sh" >"$log" 2>&1 || why="exit status $? (output: $log)"
+    chapters=$(sed -n 's/^ok: docs: \([0-9]*\) chapters checked$/\1/p' "$log")
+    report check_docs 5 "$why" "$chapters chapters"
 fi
 
 # ---- The line budget: hypervisor.c, 1,000 lines of code ----
