@@ -151,6 +151,7 @@ struct boot_info {
     uint64_t input;       // --serve from a file: its host address,
     uint64_t input_size;  // and size
     uint64_t request_gpa; // --serve: where a request goes in guest RAM
+    uint64_t trace;       // --trace: how many VM exits to print; 0: none
     struct template templates[MAX_VMS];
 };
 

@@ -18,11 +18,13 @@
 
 // The host's real 16550 UART (OpenSBI set it up). hv1k uses it directly.
 static volatile uint8_t *const host_uart = (uint8_t *)UART_BASE;
+static char last_output; // the last byte put on the console (see --trace)
 
 void putchar(char ch) {
     while (!(host_uart[UART_LSR] & LSR_THRE))
         ;
     host_uart[UART_RBR] = (uint8_t)ch;
+    last_output = ch;
 }
 
 // Ends QEMU with `status` (EXIT_*) through the sifive_test finisher: 0x5555
@@ -131,15 +133,6 @@ __attribute__((noreturn)) void handle_hypervisor_fault(void) {
 
 static unsigned long min(unsigned long a, unsigned long b) { return a < b ? a : b; }
 
-// hv1k's own timer: it serves the VM's time limit and, without Sstc, the
-// guest's set_timer deadline. With Sstc it is one CSR write.
-static void set_host_timer(unsigned long when) {
-    if (cpu_sstc)
-        WRITE_CSR(stimecmp, when);
-    else
-        sbi_call(SBI_EXT_TIME, 0, (long)when, 0, 0, 0);
-}
-
 // ============================================================================
 // 2. Allocate: the VM, its vCPU, pages for page tables, and guest RAM.
 // ============================================================================
@@ -175,15 +168,11 @@ struct exit_counts {
 };
 
 struct vm {
-    int running;           // made by vm_create, not yet ended
-    int status;            // how it ended (EXIT_*)
     const struct template *template;
-    unsigned long vmid;
     uint64_t *gstage_root; // the G-stage page table: GPA -> host address
     uint8_t *ram;          // guest RAM as hv1k sees it (host address)
     unsigned long ram_size;
     int leaf_level;        // its G-stage leaves: 2 = 1 GiB, 1 = 2 MiB, 0 = 4 KiB
-    int sstc;              // the guest owns vstimecmp (henvcfg.STCE)
     unsigned long deadline; // `time` at which --timeout ends it; -1: never
     unsigned long started_at; // `time` of its first entry
     unsigned long request; // with --serve: the request it serves (1, 2, ...)
@@ -268,11 +257,6 @@ static void hfence_vvma_all(void) {
     __asm__ __volatile__(".insn r 0x73, 0, 0x11, x0, x0, x0" ::: "memory");
 }
 
-static unsigned long vm_hgatp(const struct vm *vm) {
-    return HGATP_MODE_SV39X4 | vm->vmid << HGATP_VMID_SHIFT |
-           (unsigned long)vm->gstage_root >> 12;
-}
-
 // ============================================================================
 // 4. Create and destroy: a VM from a template, like a process from a
 //    program file. run.sh loaded the guest's pieces (image, device tree,
@@ -299,7 +283,6 @@ static void vm_create(struct vm *vm, const struct template *t) {
     uint64_t *root = vm->gstage_root;
     memset(vm, 0, sizeof *vm); // fresh devices, exit counts and vCPU
     vm->template = t;
-    vm->vmid = 1;
     vm->gstage_root = root ? root : alloc_pages(4, 4 * PAGE_SIZE);
     vm->ram = (uint8_t *)RAM_POOL_HPA;
     vm->ram_size = t->ram_size;
@@ -309,7 +292,6 @@ static void vm_create(struct vm *vm, const struct template *t) {
     vm->leaf_level = t->ram_size % (1UL << 30) == 0 ? 2 : t->ram_size % (1UL << 21) == 0;
     if (boot_info->flags & BOOT_SERVE)
         vm->leaf_level = 0;
-    vm->sstc = (t->flags & BOOT_SSTC) != 0;
     vm->vcpu.vm = vm;
     if (t->ram_size > boot_info->pool_size)
         PANIC("guest RAM is larger than the pool run.sh made");
@@ -326,7 +308,6 @@ static void vm_create(struct vm *vm, const struct template *t) {
     vcpu_reset(&vm->vcpu);
     vm->deadline = boot_info->timeout ? READ_CSR(time) + boot_info->timeout * TIMEBASE_HZ
                                       : -1UL;
-    vm->running = 1;
 }
 
 // Puts the guest RAM leaf at `gpa` back as the template has it: zeros, and
@@ -424,7 +405,7 @@ static void vcpu_reset(struct vcpu *vcpu) {
     vcpu->pc = vm->template->entry;
     vcpu->timer = -1UL;
     WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SPP); // sret to VS-mode
-    WRITE_CSR(henvcfg, vm->sstc ? HENVCFG_STCE : 0);
+    WRITE_CSR(henvcfg, vm->template->flags & BOOT_SSTC ? HENVCFG_STCE : 0);
     fpu_zero();
     WRITE_CSR(vsstatus, SSTATUS_FS_INITIAL);
     WRITE_CSR(vsatp, 0);
@@ -442,8 +423,11 @@ static void vcpu_reset(struct vcpu *vcpu) {
     if (cpu_sstc)
         WRITE_CSR(vstimecmp, -1UL);
     /* END EXERCISE 2 */
-    // The VMID served the VM before: forget its translations.
-    WRITE_CSR(hgatp, vm_hgatp(vm));
+    // hgatp: the G-stage mode (Sv39x4), the VMID (1, hv1k's only VM), and
+    // the root table's page number. VMID 1 served the VM before: forget its
+    // translations.
+    WRITE_CSR(hgatp, HGATP_MODE_SV39X4 | 1UL << HGATP_VMID_SHIFT |
+                         (unsigned long)vm->gstage_root >> 12);
     hfence_vvma_all();
     hfence_gvma_all();
 }
@@ -495,12 +479,10 @@ __asm__(".text\n"
         "    csrrw a0, sscratch, a0\n" // a0 back; sscratch is 0 again
         "    csrw sscratch, t0\n"      // borrow t0
         "    la t0, trap_expected\n"
-        "    ld t0, 0(t0)\n"
+        "    amoswap.d t0, zero, (t0)\n" // read trap_expected, and clear it
         "    bnez t0, 1f\n"
         "    j handle_hypervisor_fault\n"
-        "1:  la t0, trap_expected\n"
-        "    sd zero, 0(t0)\n"
-        "    csrr t0, sepc\n"
+        "1:  csrr t0, sepc\n"
         "    addi t0, t0, 4\n" // every expected trapper is 4 bytes long
         "    csrw sepc, t0\n"
         "    csrrw t0, sscratch, zero\n"
@@ -517,28 +499,26 @@ static unsigned long handle_virtual_instruction(struct vcpu *vcpu);
 static unsigned long handle_timer_interrupt(struct vcpu *vcpu);
 static unsigned long handle_external_interrupt(struct vcpu *vcpu);
 static void plic_update(struct vm *vm); // the guest's external interrupt
-static void serve_request_ended(struct vm *vm, unsigned long ended_at);
+static void serve_request_ended(struct vm *vm, unsigned long ended_at, int answered);
+static void serve_next_request(void);
+static const char *sbi_extension_name(unsigned long eid);
 __attribute__((noreturn)) void restart(void);
 
-// The start of a line hv1k prints about the VM.
-static void print_vm_prefix(const struct vm *vm) {
-    if (vm->request)
-        printf("request %lu: ", vm->request);
-    else
-        printf("hv1k: ");
-}
-
-// Ends the VM: says why (printf-style, nothing if `why` is NULL), prints how
-// often it exited, by reason, and with --serve destroys it for the next
-// one. It never returns: whatever hv1k was doing for this VM is over, and
-// hv1k starts again from restart().
+// Ends the VM: says why (printf-style, nothing if `why` is NULL), and prints
+// how often it exited, by reason. With one VM that ends the run, with its
+// status; with --serve the VM is destroyed and the next request's made. It
+// never returns: whatever hv1k was doing for this VM is over, and hv1k
+// starts again from restart().
 __attribute__((noreturn, format(printf, 3, 4))) static void
 vm_end(struct vm *vm, int status, const char *why, ...) {
     unsigned long ended_at = READ_CSR(time);
     if (why) {
         va_list ap;
         va_start(ap, why);
-        print_vm_prefix(vm);
+        if (vm->request) // a line about a request's VM names the request
+            printf("request %lu: ", vm->request);
+        else
+            printf("hv1k: ");
         vprintf(why, ap);
         putchar('\n');
         va_end(ap);
@@ -548,12 +528,11 @@ vm_end(struct vm *vm, int status, const char *why, ...) {
         printf("hv1k: vm exits: sbi %lu, mmio %lu, timer %lu, irq %lu, "
                "virtual-insn %lu\n", e->sbi, e->mmio, e->timer, e->irq,
                e->virtual_insn);
-    vm->status = status;
-    vm->running = 0;
-    if (boot_info->flags & BOOT_SERVE) { // another VM comes: clean up for it
-        vm_destroy(vm);
-        serve_request_ended(vm, ended_at);
-    }
+    if (!(boot_info->flags & BOOT_SERVE)) // the only VM: its end is the run's
+        power_off(status);
+    vm_destroy(vm); // with --serve, another VM comes: clean up for it
+    serve_request_ended(vm, ended_at, why == NULL); // only respond gives no why
+    serve_next_request(); // a new VM, or the end of the run
     restart();
 }
 
@@ -576,6 +555,40 @@ end_vm_on_unexpected_trap(struct vcpu *vcpu, unsigned long scause) {
            READ_CSR(htval), READ_CSR(htinst));
 }
 
+// --trace N (run.sh): the first N VM exits are printed, one line each,
+// after the catch block handled them: the cause, what hv1k did, and how
+// far the guest's pc moved (a long way: to its own trap vector). An exit
+// that ends the VM prints the VM's ending instead. Not tracing costs an
+// exit one load and one branch.
+static unsigned long exits_to_trace;
+
+__attribute__((cold)) static void
+trace_exit(const struct vcpu *vcpu, unsigned long scause, unsigned long pc) {
+    const unsigned long *a = &vcpu->regs[REG_A0];
+    const char *ext = sbi_extension_name(a[7]);
+    unsigned long gpa = READ_CSR(htval) << 2 | (READ_CSR(stval) & 3), hvip = READ_CSR(hvip);
+    long step = (long)(vcpu->pc - pc);
+    exits_to_trace--;
+    if (last_output != '\n') // the guest's own output left a line open
+        putchar('\n');
+    printf("exit %lu vm %lu: ", boot_info->trace - exits_to_trace,
+           vcpu->vm->request ? vcpu->vm->request : 1);
+    if (scause == SCAUSE_VIRTUAL_SUPERVISOR_ECALL)
+        printf("VS ecall, SBI %s FID %lu, answered %ld, %ld", ext ? ext : "unknown",
+               a[6], (long)a[0], (long)a[1]);
+    else if (scause == SCAUSE_VIRTUAL_INSTRUCTION)
+        printf("virtual instruction, illegal instruction injected");
+    else if (scause == (SCAUSE_INTERRUPT | IRQ_S_TIMER))
+        printf("timer interrupt, VSTIP %s", hvip & 1UL << IRQ_VS_TIMER ? "raised" : "low");
+    else if (scause == (SCAUSE_INTERRUPT | IRQ_S_EXT))
+        printf("external interrupt, VSEIP %s", hvip & 1UL << IRQ_VS_EXT ? "raised" : "low");
+    else // a guest-page fault: a device access, or a first store to a RAM page
+        printf("%s guest-page fault at GPA 0x%lx, %s",
+               scause == SCAUSE_STORE_GUEST_PAGE_FAULT ? "store" : "load", gpa,
+               step ? "emulated" : "D bit set");
+    printf(" -> %s%ld\n", step < 0 ? "" : "+", step);
+}
+
 // The `catch` block. Each case handles one kind of exit and returns how far
 // the guest's pc moves on: past the ecall or the emulated load/store, or 0
 // when the guest resumes where it was (an interrupt) or was redirected.
@@ -583,9 +596,9 @@ end_vm_on_unexpected_trap(struct vcpu *vcpu, unsigned long scause) {
 // sepc are read here; a handler reads the other trap CSRs it needs itself
 // (each CSR access costs QEMU a call into its helpers, on every exit).
 struct vcpu *handle_trap(struct vcpu *vcpu) {
+    unsigned long scause = READ_CSR(scause), pc = READ_CSR(sepc);
     /* EXERCISE 3: the catch block's dispatch */
-    unsigned long scause = READ_CSR(scause);
-    vcpu->pc = READ_CSR(sepc);
+    vcpu->pc = pc;
     switch (scause) {
     case SCAUSE_VIRTUAL_SUPERVISOR_ECALL:
         vcpu->pc += handle_sbi_call(vcpu);
@@ -607,30 +620,29 @@ struct vcpu *handle_trap(struct vcpu *vcpu) {
     default:
         end_vm_on_unexpected_trap(vcpu, scause);
     }
-    return vcpu;
     /* END EXERCISE 3 */
+    if (exits_to_trace)
+        trace_exit(vcpu, scause, pc);
+    return vcpu;
 }
 
-// Sets hv1k's timer for the first of the guest's set_timer deadline
-// (without Sstc) and its time limit.
+// Sets hv1k's own timer for the first of the VM's time limit and, without
+// Sstc, the guest's set_timer deadline. With Sstc it is one CSR write;
+// without, a call into OpenSBI.
 static void arm_host_timer(struct vcpu *vcpu) {
-    set_host_timer(min(vcpu->timer, vcpu->vm->deadline));
+    unsigned long when = min(vcpu->timer, vcpu->vm->deadline);
+    if (cpu_sstc)
+        WRITE_CSR(stimecmp, when);
+    else
+        sbi_call(SBI_EXT_TIME, 0, (long)when, 0, 0, 0);
 }
 
-static void serve_next_request(void);
-
-// Where hv1k goes after boot, and again each time a VM's life ends, with a
-// fresh stack: run the VM, or with --serve make the next request's VM, or
-// end the run with the VM's status.
+// Where hv1k goes once a VM is made (at boot, after a reboot, and with
+// --serve for each request), with a fresh stack: it starts the VM.
 __attribute__((noreturn)) void start_vm(void) {
-    struct vm *vm = &the_vm;
-    if (!vm->running && boot_info->flags & BOOT_SERVE)
-        serve_next_request(); // a new VM, or the end of the run
-    if (!vm->running)
-        power_off(vm->status);
-    vm->started_at = READ_CSR(time);
-    arm_host_timer(&vm->vcpu);
-    enter_guest(&vm->vcpu);
+    the_vm.started_at = READ_CSR(time);
+    arm_host_timer(&the_vm.vcpu);
+    enter_guest(&the_vm.vcpu);
 }
 __asm__(".text\n"
         ".globl restart\n"
@@ -646,8 +658,6 @@ __asm__(".text\n"
 
 #define SBI_OK(value) ((struct sbiret){SBI_SUCCESS, (long)(value)})
 #define SBI_ERROR(code) ((struct sbiret){(code), 0})
-
-static int sbi_extension_offered(unsigned long eid);
 
 // Checks a hart mask (SBI spec, "Hart list parameter"): -1 if it names a hart
 // that does not exist, 1 if it names hart 0 (the only one), 0 if none.
@@ -666,7 +676,7 @@ static int hart_mask_check(unsigned long mask, unsigned long mask_base) {
 // it again, as the TIME extension asks. That costs two exits per tick.
 static void set_guest_timer(struct vcpu *vcpu, unsigned long when) {
     /* EXERCISE 7: timer delivery */
-    if (vcpu->vm->sstc) {
+    if (vcpu->vm->template->flags & BOOT_SSTC) { // the guest owns vstimecmp
         WRITE_CSR(vstimecmp, when);
         return;
     }
@@ -708,7 +718,7 @@ static struct sbiret sbi_base(struct vcpu *vcpu, unsigned long fid,
     case SBI_BASE_GET_IMPL_VERSION:
         return SBI_OK(HV1K_SBI_IMPL_VERSION);
     case SBI_BASE_PROBE_EXTENSION:
-        return SBI_OK(sbi_extension_offered(a[0]));
+        return SBI_OK(sbi_extension_name(a[0]) != NULL);
     case SBI_BASE_GET_MVENDORID: // a virtual CPU: no vendor, no
     case SBI_BASE_GET_MARCHID:   // architecture ID, no implementation ID
     case SBI_BASE_GET_MIMPID:
@@ -861,18 +871,23 @@ sbi_hv1k(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
     return read_file(vcpu->vm, a);
 }
 
-// Does hv1k offer extension `eid` (probe_extension)? The same list as
-// handle_sbi_call's switch; tests/guests/sbi_base.c probes every one.
-static int sbi_extension_offered(unsigned long eid) {
-    switch (eid) {
-    case SBI_EXT_LEGACY_SET_TIMER: case SBI_EXT_LEGACY_PUTCHAR:
-    case SBI_EXT_LEGACY_GETCHAR: case SBI_EXT_LEGACY_SHUTDOWN:
-    case SBI_EXT_BASE: case SBI_EXT_TIME: case SBI_EXT_IPI: case SBI_EXT_RFENCE:
-    case SBI_EXT_HSM: case SBI_EXT_SRST: case SBI_EXT_DBCN: case SBI_EXT_HV1K:
-        return 1;
-    default:
-        return 0;
-    }
+// The extensions hv1k offers, by name: the same list as handle_sbi_call's
+// switch. probe_extension looks here (tests/guests/sbi_base.c probes every
+// one), and so does --trace.
+static const struct { unsigned long eid; const char *name; } sbi_extensions[] = {
+    {SBI_EXT_LEGACY_SET_TIMER, "legacy set_timer"}, {SBI_EXT_LEGACY_PUTCHAR, "legacy putchar"},
+    {SBI_EXT_LEGACY_GETCHAR, "legacy getchar"}, {SBI_EXT_LEGACY_SHUTDOWN, "legacy shutdown"},
+    {SBI_EXT_BASE, "base"}, {SBI_EXT_TIME, "TIME"}, {SBI_EXT_IPI, "IPI"},
+    {SBI_EXT_RFENCE, "RFENCE"}, {SBI_EXT_HSM, "HSM"}, {SBI_EXT_SRST, "SRST"},
+    {SBI_EXT_DBCN, "DBCN"}, {SBI_EXT_HV1K, "hv1k"},
+};
+
+// The name of extension `eid`, or NULL if hv1k does not offer it.
+static const char *sbi_extension_name(unsigned long eid) {
+    for (unsigned long i = 0; i < sizeof sbi_extensions / sizeof sbi_extensions[0]; i++)
+        if (sbi_extensions[i].eid == eid)
+            return sbi_extensions[i].name;
+    return NULL;
 }
 
 // A VS-mode ecall: a switch on the extension, with direct calls, not a table
@@ -1030,9 +1045,7 @@ static void plic_write(struct vm *vm, unsigned long offset, unsigned long value)
 // PLIC. Their models are called directly, as the SBI handlers are (see
 // handle_sbi_call), not through a table of function pointers.
 static int is_uart(unsigned long gpa) { return gpa - UART_BASE < UART_SIZE; }
-static int is_device(unsigned long gpa) {
-    return is_uart(gpa) || gpa - PLIC_BASE < PLIC_SIZE;
-}
+static int is_device(unsigned long gpa) { return is_uart(gpa) || gpa - PLIC_BASE < PLIC_SIZE; }
 
 static unsigned long device_read(struct vm *vm, unsigned long gpa) {
     return is_uart(gpa) ? uart_read(vm, gpa - UART_BASE)
@@ -1102,9 +1115,7 @@ static long read_guest_insn_half(unsigned long gva) {
     unsigned long half;
     trap_expected = 1;
     __asm__ __volatile__(".insn r 0x73, 4, 0x32, %0, %1, x3" // hlvx.hu
-                         : "=r"(half)
-                         : "r"(gva)
-                         : "memory");
+                         : "=r"(half) : "r"(gva) : "memory");
     return expected_trap_came() ? -1 : (long)half;
 }
 
@@ -1281,7 +1292,7 @@ static unsigned long handle_external_interrupt(struct vcpu *vcpu) {
 #define KEY_END_OF_INPUT 0x04 // Ctrl-D
 static struct {
     unsigned long count, failed, timed, input_pos, read_at;
-    int answered, input_ended;
+    int input_ended;
     uint32_t ticks[4][SERVE_TIMED_MAX]; // create, run, destroy, total
 } serve;
 
@@ -1355,7 +1366,6 @@ static void serve_next_request(void) {
         serve.failed++;
     }
     serve.read_at = READ_CSR(time);
-    serve.answered = 0;
     struct vm *vm = &the_vm;
     vm_create(vm, &boot_info->templates[0]);
     vm->request = serve.count;
@@ -1380,19 +1390,20 @@ static void serve_respond(struct vm *vm, const uint8_t *answer,
         putchar((char)answer[i]);
     if (len == 0 || answer[len - 1] != '\n')
         putchar('\n');
-    serve.answered = 1;
     vm_end(vm, EXIT_SHUTDOWN, NULL);
 }
 
-// Counts the request and keeps its figures, in `time` ticks: create, from
-// its last byte read to the first sret into its VM; run, from there to the
-// VM's end; destroy, until its RAM was scrubbed and returned.
-static void serve_request_ended(struct vm *vm, unsigned long ended_at) {
+// Counts the request (failed unless it was answered: a VM that fails says
+// why, and only respond ends a VM without a word) and keeps its figures,
+// in `time` ticks: create, from its last byte read to the first sret into
+// its VM; run, from there to the VM's end; destroy, until its RAM was
+// scrubbed and returned.
+static void serve_request_ended(struct vm *vm, unsigned long ended_at, int answered) {
     unsigned long now = READ_CSR(time);
     unsigned long ticks[4] = {vm->started_at - serve.read_at,
                               ended_at - vm->started_at, now - ended_at,
                               now - serve.read_at};
-    serve.failed += !serve.answered;
+    serve.failed += !answered;
     if (serve.timed == SERVE_TIMED_MAX)
         return;
     for (int k = 0; k < 4; k++)
@@ -1407,39 +1418,39 @@ static void serve_request_ended(struct vm *vm, unsigned long ended_at) {
 
 extern char __bss[], __bss_end[];
 
+// Ends the run before any VM exists, saying why (a check below failed).
+__attribute__((noreturn)) static void refuse_boot(int status, const char *why) {
+    printf("hv1k: %s\n", why);
+    power_off(status);
+}
+
 __attribute__((noreturn)) void hypervisor_main(void) {
     memset(__bss, 0, (size_t)(__bss_end - __bss));
     WRITE_CSR(sscratch, 0); // hv1k is running (see trap_entry)
     WRITE_CSR(stvec, (unsigned long)trap_entry);
     printf("hv1k: hypervisor started\n");
-    if (!cpu_has_h_extension()) {
-        printf("hv1k: this CPU has no H extension: run QEMU with "
-               "-cpu rv64,h=true\n");
-        power_off(EXIT_NO_H);
-    }
+    if (!cpu_has_h_extension())
+        refuse_boot(EXIT_NO_H, "this CPU has no H extension: run QEMU with -cpu rv64,h=true");
     cpu_sstc = cpu_has_sstc();
-    if (boot_info->magic != BOOT_INFO_MAGIC || boot_info->vm_count != 1) {
-        printf("hv1k: no valid boot info at 0x%lx: start hv1k with ./run.sh\n",
-               BOOT_INFO_HPA);
-        power_off(EXIT_USAGE);
-    }
+    if (boot_info->magic != BOOT_INFO_MAGIC || boot_info->vm_count != 1)
+        refuse_boot(EXIT_USAGE, "no valid boot info: start hv1k with ./run.sh");
     const struct template *t = &boot_info->templates[0];
-    if (t->flags & BOOT_SSTC && !cpu_sstc) {
-        printf("hv1k: this CPU has no Sstc extension: run with --no-sstc\n");
-        power_off(EXIT_USAGE);
-    }
+    exits_to_trace = boot_info->trace;
+    if (t->flags & BOOT_SSTC && !cpu_sstc)
+        refuse_boot(EXIT_USAGE, "this CPU has no Sstc extension: run with --no-sstc");
     host_console_irq_init();
     hypervisor_csrs_init();
     if (boot_info->flags & BOOT_SERVE) {
         printf("hv1k: serving requests, a fresh VM for each: guest RAM %lu KiB, "
                "entry 0x%lx\n", t->ram_size >> 10, t->entry);
+        serve_next_request();
     } else {
         vm_create(&the_vm, t);
         printf("hv1k: guest RAM %lu MiB at 0x%lx (%lu KiB G-stage leaves, %lu KiB "
                "of G-stage tables), entry 0x%lx, timer %s\n", t->ram_size >> 20,
                GUEST_RAM_BASE, leaf_size(&the_vm) >> 10,
                (unsigned long)(next_free_page - (uint8_t *)__free_ram) >> 10,
-               t->entry, the_vm.sstc ? "sstc" : "sbi");
+               t->entry, t->flags & BOOT_SSTC ? "sstc" : "sbi");
     }
     restart();
 }

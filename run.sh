@@ -58,6 +58,8 @@ options (before or after FILE):
   --initrd FILE      initial ramdisk, placed after the image
   --no-sstc          do not give the guest Sstc: its timer goes through SBI
   --cpu MODEL        QEMU CPU model (default rv64,h=true)
+  --trace N          print the first N VM exits, one line each: the cause,
+                     what hv1k did, and how far the guest's pc moved
   --log              write QEMU's trap log to build/qemu.log
   --debug            wait for gdb-multiarch on tcp::1234 (prints the command)
   --build-only       install missing tools, build hv1k and the demo, and stop
@@ -370,7 +372,7 @@ EOF
 }
 
 # ---- Options ----
-mem="" load_addr="" append="" initrd="" sstc=1 cpu="rv64,h=true" timeout=0
+mem="" load_addr="" append="" initrd="" sstc=1 cpu="rv64,h=true" timeout=0 trace=0
 log=0 debug=0 build_only=0 list_tools=0 serve=0 append_set=0 files=()
 while [ $# -gt 0 ]; do
     case $1 in
@@ -383,6 +385,7 @@ while [ $# -gt 0 ]; do
     --serve) [ $# -ge 2 ] || die "--serve needs a FILE"; serve=1; files+=("$2"); shift ;;
     --timeout) [ $# -ge 2 ] || die "--timeout needs a number of seconds"; timeout=$2; shift ;;
     --cpu) [ $# -ge 2 ] || die "--cpu needs a model"; cpu=$2; shift ;;
+    --trace) [ $# -ge 2 ] || die "--trace needs a number of VM exits"; trace=$2; shift ;;
     --log) log=1 ;;
     --debug) debug=1 ;;
     --build-only) build_only=1 ;;
@@ -394,6 +397,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 [[ $timeout =~ ^[0-9]+$ ]] || die "bad --timeout '$timeout' (a whole number of seconds)"
+[[ $trace =~ ^[0-9]{1,18}$ ]] || die "bad --trace '$trace' (a whole number of VM exits)"
+timeout=$((10#$timeout)) trace=$((10#$trace)) # "010" is ten, not octal eight
 [ ${#files[@]} -le 1 ] || die "one guest at a time: '${files[0]}' and '${files[1]}'"
 [ "$serve" = 0 ] || [ ${#files[@]} = 1 ] || die "--serve needs a FILE"
 if [ -n "$load_addr" ]; then
@@ -508,7 +513,7 @@ u64() { # u64 VALUE: its 8 bytes
     printf "\\x${h:14:2}\\x${h:12:2}\\x${h:10:2}\\x${h:8:2}\\x${h:6:2}\\x${h:4:2}\\x${h:2:2}\\x${h:0:2}"
 }
 for word in "$BOOT_INFO_MAGIC" ${#files[@]} "$flags" "$timeout" "$pool" \
-    "$input_hpa" "$input_size" "${request_gpa:-0}" "${words[@]}"; do
+    "$input_hpa" "$input_size" "${request_gpa:-0}" "$trace" "${words[@]}"; do
     u64 "$word"
 done >"$run_dir/boot-info.bin"
 

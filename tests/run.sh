@@ -143,6 +143,21 @@ all_tests() {
         "hv1k: guest RAM 3 MiB at 0x80000000 (4 KiB G-stage leaves" "hart: done" \
         "hv1k: guest shut down (no reason)" "!FAIL"
 
+    # ---- --trace N: one line per VM exit, after the catch block ----
+    check trace 5 "$OK" "--trace 20" "" \
+        "exit 1 vm 1: VS ecall, SBI DBCN FID 0, answered 0, 30 -> +4" \
+        "exit 2 vm 1: load guest-page fault at GPA 0x10000005, emulated -> +4" \
+        "exit 3 vm 1: store guest-page fault at GPA 0x10000000, emulated -> +4" \
+        "exit 20 vm 1: " "!exit 21 " "emoji.txt: 🍎" "hv1k: vm exits: sbi 124, mmio 78," \
+        "!FAIL"
+    check trace_timer 3 "$OK" "tests/guests/timer_sbi.c --no-sstc --trace 1000" "" \
+        "vm 1: VS ecall, SBI TIME FID 0, answered 0, 0 -> +4" \
+        "vm 1: timer interrupt, VSTIP raised -> +0" \
+        "hv1k: guest shut down (no reason)" "!FAIL"
+    check trace_serve 3 "$OK" "--serve tests/guests/attack.c --trace 100" "hello\ncsrr-hgatp\n" \
+        "unknown attack" "exit 1 vm 2: virtual instruction, illegal instruction injected -> -" \
+        "csrr hgatp: illegal instruction" "hv1k: served 2 requests (0 failed)"
+
     # ---- Booting ----
     check no_h_extension 5 "$NO_H" "--cpu rv64,h=false" "" \
         "hv1k: this CPU has no H extension"
@@ -437,6 +452,7 @@ all_tests() {
     check bad_load_addr 2 "$USAGE" "build/tests/raw_uart.bin --load-addr 0x70000000" "" \
         "does not fit in guest RAM"
     check bad_option 2 "$USAGE" "--mem 12X" "" "bad size '12X'"
+    check bad_trace 1 "$USAGE" "--trace -3" "" "run.sh: bad --trace '-3' (a whole number of VM exits)"
     RUNNER="env HV1K_NO_INSTALL=1 CC=no-such-compiler $top/run.sh" \
         check no_install 2 "$USAGE" "" "" "run.sh: missing tools; install them with:" \
         "apt-get install -y clang" "!hv1k: hypervisor started"
