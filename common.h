@@ -115,9 +115,11 @@
 // Host physical layout: OpenSBI, then hv1k at 0x80200000 and its page pool,
 // then the boot-info page that run.sh fills, then the templates (each
 // guest's image, device tree and initrd, as run.sh loaded them), then, from
-// 3 GiB up, the pool that every VM's RAM comes from. QEMU puts its own
+// 3 GiB up, the pool that every VM's RAM comes from. QEMU 7.2 puts its own
 // device tree for OpenSBI in the 2 MiB below 3 GiB once -m reaches past
-// it, which it always does here: templates end below that.
+// it, which it always does here: templates end below that. QEMU 8 and
+// later put it in the last 2 MiB of host RAM: run.sh leaves those out of
+// the pool.
 #define BOOT_INFO_HPA 0x81fff000UL
 #define TEMPLATES_HPA 0x82000000UL
 #define QEMU_FDT_HPA 0xbfe00000UL

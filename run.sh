@@ -518,8 +518,10 @@ for word in "$BOOT_INFO_MAGIC" ${#files[@]} "$flags" "$timeout" "$pool" \
 done >"$run_dir/boot-info.bin"
 
 # Host RAM: OpenSBI, hv1k, the boot info and the templates below 3 GiB
-# (QEMU's own device tree at its top), then the pool for the VMs' RAM.
-host_mem_mib=$(((RAM_POOL_HPA - 0x80000000 + pool) >> 20))
+# (QEMU 7.2's own device tree for OpenSBI at its top), then the pool for
+# the VMs' RAM, then 2 MiB that no VM gets: QEMU 8 and later put their
+# device tree in the last 2 MiB of host RAM instead.
+host_mem_mib=$(((RAM_POOL_HPA - 0x80000000 + pool + (2 << 20)) >> 20))
 qemu_args=(-machine virt -cpu "$cpu" -smp 1 -m "${host_mem_mib}M" -nographic
     -bios "$BIOS" -kernel "$hypervisor_elf" "${qemu_loaders[@]}"
     -device "loader,file=$run_dir/boot-info.bin,addr=$(hex "$BOOT_INFO_HPA"),force-raw=on")

@@ -1,8 +1,9 @@
-// fdt_probe.c: with a large guest RAM (--mem 1G), proves that no host
-// memory shows through in guest RAM: QEMU 7.2 puts the device tree it gives
-// OpenSBI in the 2 MiB below 3 GiB of host memory, which a 1 GiB guest's
-// RAM used to cover. hv1k keeps every VM's RAM off it, so the guest finds a
-// device tree header (magic 0xd00dfeed) only where its own is (a1).
+// fdt_probe.c: proves that no host memory shows through in guest RAM:
+// QEMU 7.2 puts the device tree it gives OpenSBI in the 2 MiB below 3 GiB
+// of host memory, which a 1 GiB guest's RAM used to cover (--mem 1G), and
+// QEMU 8 and later in the last 2 MiB of host memory, which the last VM's
+// RAM used to cover. hv1k keeps every VM's RAM off both, so the guest finds
+// a device tree header (magic 0xd00dfeed) only where its own is (a1).
 #include "../../guest/guest.h"
 
 #define FDT_MAGIC_LE 0xedfe0dd0u // the big-endian magic, read little-endian
