@@ -3,11 +3,12 @@
 # would, and checks the answers. It starts ./run.sh with the given
 # arguments, feeds its console through a fifo, prints "ok: ..." or
 # "FAIL: ..." for each check, then the whole console log, and exits with
-# run.sh's status.
+# run.sh's status (1 if the guest stopped answering).
 #
 #   tests/linux-session.sh shell  RUN.SH-ARGS...   commands, then poweroff
 #   tests/linux-session.sh reboot RUN.SH-ARGS...   reboot once, then poweroff
 set -u
+trap '' PIPE # a write to a QEMU that has ended fails; it does not end this script
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 mode=$1
@@ -24,6 +25,7 @@ finish() {
     exec 3>&-
     local status=0
     wait "$qemu" || status=$?
+    [ ! -e "$work/gave-up" ] || status=1
     echo "---- console ----"
     cat "$log"
     rm -rf "$work"
@@ -35,23 +37,31 @@ check() { # check OK WHAT
 }
 
 # Waits up to $2 seconds for output matching the extended regex $1 after
-# the mark, and prints that output. Gives up (and ends the run) on timeout.
+# the mark, and prints that output. On timeout it gives up: it says so on
+# stderr (a caller may be capturing stdout), leaves a mark for finish, and
+# quits QEMU the way a person would, with Ctrl-A x, so that no QEMU outlives
+# the session. Called in a $(...) subshell it cannot end the script: the
+# checks after it then fail at once, and the last finish prints the console.
 wait_for() {
     local deadline=$((SECONDS + $2))
     while ! tail -c +$((mark + 1)) "$log" | grep -qE -- "$1"; do
-        if [ $SECONDS -ge "$deadline" ] || ! kill -0 "$qemu" 2>/dev/null; then
-            echo "FAIL: no '$1' within $2 s"
-            kill "$qemu" 2>/dev/null
-            finish
+        if [ -e "$work/gave-up" ]; then
+            exit 1
+        elif [ $SECONDS -ge "$deadline" ] || ! kill -0 "$qemu" 2>/dev/null; then
+            echo "FAIL: no '$1' within $2 s" >&2
+            touch "$work/gave-up"
+            printf '\001x' >&3
+            [ "$BASH_SUBSHELL" != 0 ] || finish
+            exit 1
         fi
         sleep 0.2
     done
     tail -c +$((mark + 1)) "$log"
 }
 
-type_line() { # the command, after a fresh mark
+type_line() { # the command, after a fresh mark (none once QEMU has quit)
     mark=$(stat -c %s "$log")
-    printf '%s\n' "$1" >&3
+    [ -e "$work/gave-up" ] || printf '%s\n' "$1" >&3
 }
 
 prompt='~ # '
