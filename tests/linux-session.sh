@@ -36,23 +36,29 @@ check() { # check OK WHAT
     if [ "$1" = 1 ]; then echo "ok: $2"; else echo "FAIL: $2"; fi
 }
 
+# Gives up on the session: the first step to give up says why on stderr (a
+# caller may be capturing stdout), leaves a mark for finish, and quits QEMU
+# the way a person would, with Ctrl-A x, so that no QEMU outlives it. In a
+# $(...) subshell it cannot end the script: the steps after it give up at
+# once, and the last finish prints the console.
+give_up() {
+    if [ ! -e "$work/gave-up" ]; then
+        echo "FAIL: $1" >&2
+        touch "$work/gave-up"
+        printf '\001x' >&3
+    fi
+    [ "$BASH_SUBSHELL" != 0 ] || finish
+    exit 1
+}
+
 # Waits up to $2 seconds for output matching the extended regex $1 after
-# the mark, and prints that output. On timeout it gives up: it says so on
-# stderr (a caller may be capturing stdout), leaves a mark for finish, and
-# quits QEMU the way a person would, with Ctrl-A x, so that no QEMU outlives
-# the session. Called in a $(...) subshell it cannot end the script: the
-# checks after it then fail at once, and the last finish prints the console.
+# the mark, and prints that output; gives up on timeout.
 wait_for() {
     local deadline=$((SECONDS + $2))
     while ! tail -c +$((mark + 1)) "$log" | grep -qE -- "$1"; do
-        if [ -e "$work/gave-up" ]; then
-            exit 1
-        elif [ $SECONDS -ge "$deadline" ] || ! kill -0 "$qemu" 2>/dev/null; then
-            echo "FAIL: no '$1' within $2 s" >&2
-            touch "$work/gave-up"
-            printf '\001x' >&3
-            [ "$BASH_SUBSHELL" != 0 ] || finish
-            exit 1
+        if [ -e "$work/gave-up" ] || [ $SECONDS -ge "$deadline" ] ||
+            ! kill -0 "$qemu" 2>/dev/null; then
+            give_up "no '$1' within $2 s"
         fi
         sleep 0.2
     done
