@@ -40,14 +40,15 @@ check() { # check OK WHAT
 # caller may be capturing stdout), leaves a mark for finish, and quits QEMU
 # the way a person would, with Ctrl-A x, so that no QEMU outlives it. In a
 # $(...) subshell it cannot end the script: the steps after it give up at
-# once, and the last finish prints the console.
+# once, and the last finish prints the console. Its own finish prints to
+# stderr, since the step's stdout may be going to /dev/null.
 give_up() {
     if [ ! -e "$work/gave-up" ]; then
         echo "FAIL: $1" >&2
         touch "$work/gave-up"
         printf '\001x' >&3
     fi
-    [ "$BASH_SUBSHELL" != 0 ] || finish
+    [ "$BASH_SUBSHELL" != 0 ] || finish >&2
     exit 1
 }
 
