@@ -108,6 +108,10 @@
 #define PLIC_ENABLE_CTX1 0x2080      // 0x2000 + 0x80 * context
 #define PLIC_THRESHOLD_CTX1 0x201000 // 0x200000 + 0x1000 * context
 #define PLIC_CLAIM_CTX1 0x201004     // read: claim, write: complete
+#define PLIC_ENABLE(ctx) (0x2000 + 0x80 * (ctx)) // the same for any context
+#define PLIC_THRESHOLD(ctx) (0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx) (PLIC_THRESHOLD(ctx) + 4)
+#define PLIC_S_CONTEXT(hartid) (2 * (hartid) + 1) // QEMU virt: hart h's S-mode
 #define UART_IRQ 10                  // the UART's PLIC source on QEMU virt
 #define SIFIVE_TEST_BASE 0x100000UL // QEMU's "finisher": a write ends QEMU
 #define TIMEBASE_HZ 10000000UL      // the `time` CSR counts at 10 MHz
@@ -146,14 +150,15 @@ struct template {
 };
 struct boot_info {
     uint64_t magic;       // BOOT_INFO_MAGIC, or run.sh did not start us
-    uint64_t vm_count;    // templates in use; hv1k runs 1 (several: not yet)
+    uint64_t vm_count;    // templates in use: one VM each (--serve: 1)
     uint64_t flags;       // BOOT_SERVE, BOOT_INPUT_FILE
     uint64_t timeout;     // seconds each VM may run; 0: no limit
     uint64_t pool_size;   // bytes of host RAM for VMs at RAM_POOL_HPA
     uint64_t input;       // --serve from a file: its host address,
     uint64_t input_size;  // and size
     uint64_t request_gpa; // --serve: where a request goes in guest RAM
-    uint64_t trace;       // --trace: how many VM exits to print; 0: none
+    uint64_t trace;       // --trace: how many exits of each VM to print; 0: none
+    uint64_t harts;       // harts to run: one per VM (--serve: --harts)
     struct template templates[MAX_VMS];
 };
 
@@ -204,6 +209,7 @@ struct boot_info {
 #define SBI_RFENCE_SFENCE_VMA 1
 #define SBI_RFENCE_SFENCE_VMA_ASID 2
 #define SBI_HSM_HART_START 0
+#define SBI_HSM_HART_STOP 1
 #define SBI_HSM_HART_GET_STATUS 2
 #define SBI_HSM_STATE_STARTED 0
 #define SBI_DBCN_WRITE 0

@@ -9,22 +9,65 @@
 //
 // The file follows the life of a VM: boot, allocate, G-stage table, create,
 // enter, catch, resume, and at the end destroy. With --serve, that life is
-// lived again for every request.
+// lived again for every request. Several VMs run side by side, one per
+// hart, each living that life on its own hart (section 11).
 #include "common.h"
 
 // ============================================================================
 // 1. Boot: console, ending the run, and the two things a CPU must have.
 // ============================================================================
 
-// The host's real 16550 UART (OpenSBI set it up). hv1k uses it directly.
+// What the harts share, each item with the one lock that guards it (a
+// reader finds every shared thing by its lock's name):
+// - console.lock: the real UART, and every line printed whole (section 1);
+// - input.lock: the typed-input ring, and which VM it goes to (section 1);
+// - serve.lock: --serve's input, its counts and figures (section 10);
+// - `running`: the VMs not ended yet, changed only by atomic operations.
+// Read-only once the other harts start: boot_info, cpu_sstc, and the
+// G-stage tables (the page allocator runs at boot only, on the
+// boot hart). Everything else is one hart's own: struct hart (section 2).
+
+// What run.sh tells hv1k: the guests' templates, the options (common.h).
+static const struct boot_info *const boot_info = (const struct boot_info *)BOOT_INFO_HPA;
+
+static int cpu_sstc; // the CPU has Sstc (probed once, at boot)
+
+// Several VMs run side by side (not --serve): their lines carry "[N] ".
+static int several_vms(void) {
+    return !(boot_info->flags & BOOT_SERVE) && boot_info->vm_count > 1;
+}
+
+// A spinlock, xv6's with a ticket: each hart takes the next number and
+// waits until it is served, so harts get the lock in the order they asked
+// and none starves (one VM's flood of output cannot keep another's out).
+struct spinlock {
+    unsigned long next, serving;
+};
+
+static void lock(struct spinlock *l) {
+    unsigned long ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+    while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
+        ;
+}
+
+static void unlock(struct spinlock *l) {
+    __atomic_store_n(&l->serving, l->serving + 1, __ATOMIC_RELEASE);
+}
+
+// The host's real 16550 UART (OpenSBI set it up). hv1k uses it directly,
+// under console.lock once several harts run.
 static volatile uint8_t *const host_uart = (uint8_t *)UART_BASE;
-static char last_output; // the last byte put on the console (see --trace)
+static struct {
+    struct spinlock lock;
+    char last_output;       // the last byte put on the console
+    const struct vm *owner; // the VM whose bytes those were; NULL: hv1k's
+} console;
 
 void putchar(char ch) {
     while (!(host_uart[UART_LSR] & LSR_THRE))
         ;
     host_uart[UART_RBR] = (uint8_t)ch;
-    last_output = ch;
+    console.last_output = ch;
 }
 
 // Ends QEMU with `status` (EXIT_*) through the sifive_test finisher: 0x5555
@@ -46,36 +89,48 @@ __attribute__((noreturn)) static void power_off(int status) {
 // Asking "is there input?" looks only at the ring: a read of the real UART
 // costs QEMU about 2 µs, on every guest LSR read. (While hv1k runs, a byte
 // that arrives waits for the next entry into the guest, where hv1k's
-// interrupt is taken at once.)
-static uint8_t typed[256];
-static unsigned long typed_head, typed_tail; // read at head, written at tail
+// interrupt is taken at once.) Only the VM with the input focus sees it;
+// Ctrl-] moves the focus on to the next VM.
+#define KEY_NEXT_VM 0x1d // Ctrl-]
+struct vm;
+static struct {
+    struct spinlock lock;
+    uint8_t typed[256];
+    unsigned long head, tail; // read at head, written at tail
+    struct vm *focus;         // the VM that reads what is typed
+} input;
+static void input_to_next_vm(void);
 
 static void host_uart_drain(void) {
+    lock(&input.lock);
     /* EXERCISE 8: the UART input path */
     while (host_uart[UART_LSR] & LSR_DR) {
         uint8_t ch = host_uart[UART_RBR];
-        if (typed_tail - typed_head < sizeof typed)
-            typed[typed_tail++ % sizeof typed] = ch;
+        if (ch == KEY_NEXT_VM && several_vms()) {
+            input_to_next_vm(); // the rest is the next VM's
+            break;
+        }
+        if (input.tail - input.head < sizeof input.typed)
+            input.typed[input.tail++ % sizeof input.typed] = ch;
     }
     /* END EXERCISE 8 */
+    unlock(&input.lock);
 }
 
-static int host_input_ready(void) { return typed_head != typed_tail; }
-
-// Returns the next byte typed on the host console, or -1 if there is none.
-static int host_getchar(void) {
-    return host_input_ready() ? typed[typed_head++ % sizeof typed] : -1;
+// Is there typed input for `vm`? A look without the lock: a stale answer
+// only delays a byte until the guest looks again.
+static int host_input_ready(const struct vm *vm) {
+    return input.focus == vm && input.head != input.tail;
 }
 
-// Host console input arrives as an interrupt, so that an idle guest causes
-// no exits: the real UART's receive interrupt, through the real PLIC, to
-// hv1k's own context (context 1, hart 0's S-mode).
-static void host_console_irq_init(void) {
-    volatile uint32_t *plic = (uint32_t *)PLIC_BASE;
-    plic[UART_IRQ] = 1; // priority
-    plic[PLIC_ENABLE_CTX1 / 4] = 1u << UART_IRQ;
-    plic[PLIC_THRESHOLD_CTX1 / 4] = 0;
-    host_uart[UART_IER] = IER_RX;
+// Returns the next byte typed on the host console for `vm`, or -1.
+static int host_getchar(const struct vm *vm) {
+    int ch = -1;
+    lock(&input.lock);
+    if (host_input_ready(vm))
+        ch = input.typed[input.head++ % sizeof input.typed];
+    unlock(&input.lock);
+    return ch;
 }
 
 // csrs and csrc: set or clear bits of a CSR in one instruction, where a
@@ -92,38 +147,6 @@ static void host_console_irq_init(void) {
         printf("PANIC: %s:%d: " fmt "\n", __FILE__, __LINE__, ##__VA_ARGS__);  \
         power_off(EXIT_PANIC);                                                 \
     } while (0)
-
-// Set to 1 around one instruction that may trap in hv1k's own code (a probe,
-// or HLVX reading a guest instruction). hypervisor_trap (below) then skips
-// the instruction and clears this, instead of treating the trap as a bug.
-// Such an instruction must run with hstatus.SPV = 0: a trap that OpenSBI
-// takes in M-mode and passes on (illegal instruction, access fault) leaves
-// hstatus alone, and hypervisor_trap's sret would otherwise enter the guest.
-static volatile long trap_expected;
-static int cpu_sstc; // the CPU has Sstc (probed once, at boot)
-
-// After such an instruction: did it trap? Clears trap_expected either way,
-// so that any later trap in hv1k is a PANIC again.
-static int expected_trap_came(void) {
-    int came = !trap_expected;
-    trap_expected = 0;
-    return came;
-}
-
-// Without the H extension, reading hgatp raises an illegal-instruction trap.
-static int cpu_has_h_extension(void) {
-    trap_expected = 1;
-    __asm__ __volatile__("csrr t0, hgatp" ::: "t0", "memory");
-    return !expected_trap_came();
-}
-
-// Sstc gives each VS-mode guest its own timer compare CSR (vstimecmp), and
-// hv1k its own (stimecmp) without a call into OpenSBI.
-static int cpu_has_sstc(void) {
-    trap_expected = 1;
-    __asm__ __volatile__("csrr t0, stimecmp" ::: "t0", "memory");
-    return !expected_trap_came();
-}
 
 // A trap taken while hv1k's own code runs, and not expected: a hypervisor bug.
 __attribute__((noreturn)) void handle_hypervisor_fault(void) {
@@ -143,12 +166,40 @@ static unsigned long min(unsigned long a, unsigned long b) { return a < b ? a : 
 struct vcpu {
     unsigned long regs[32]; // the guest's x0..x31, saved at every exit
     unsigned long pc;       // where the guest resumes (sepc)
+    // hv1k's own, for this hart: the top of its stack, and the flag below.
+    unsigned long stack_top;
+    volatile long trap_expected;
     struct vm *vm;
     unsigned long timer;    // set_timer's deadline without Sstc; -1: none
 };
-// The entry stub below addresses regs by register number, and pc after them.
+// The entry stub below addresses regs by register number, and the fields
+// after them by these offsets.
 _Static_assert(offsetof(struct vcpu, regs) == 0, "entry stub: regs at 0");
 _Static_assert(offsetof(struct vcpu, pc) == 256, "entry stub: pc at 256");
+_Static_assert(offsetof(struct vcpu, stack_top) == 264, "entry stub: stack_top at 264");
+_Static_assert(offsetof(struct vcpu, trap_expected) == 272, "entry stub: trap_expected at 272");
+
+// While hv1k runs on a hart, tp holds that hart's vCPU (xv6 keeps its
+// hart's number there): the one way to find what is this hart's own.
+static struct vcpu *this_vcpu(void) {
+    struct vcpu *vcpu;
+    __asm__("mv %0, tp" : "=r"(vcpu));
+    return vcpu;
+}
+
+// trap_expected is set to 1 around one instruction that may trap in hv1k's
+// own code (a probe, or HLVX reading a guest instruction). hypervisor_trap
+// (below) then skips the instruction and clears it, instead of treating the
+// trap as a bug. Such an instruction must run with hstatus.SPV = 0: a trap
+// that OpenSBI takes in M-mode and passes on (illegal instruction, access
+// fault) leaves hstatus alone, and hypervisor_trap's sret would otherwise
+// enter the guest. After it: did it trap? Clears the flag either way, so
+// that any later trap in hv1k is a PANIC again.
+static int expected_trap_came(void) {
+    int came = !this_vcpu()->trap_expected;
+    this_vcpu()->trap_expected = 0;
+    return came;
+}
 
 // The emulated 16550's registers, as the guest's driver last wrote them.
 struct uart16550 {
@@ -167,32 +218,50 @@ struct exit_counts {
     unsigned long sbi, mmio, timer, irq, virtual_insn;
 };
 
+// A VM: first its place, which it keeps for the whole run (its RAM, its
+// G-stage table, its number), then its life, which vm_create makes fresh.
 struct vm {
     const struct template *template;
     uint64_t *gstage_root; // the G-stage page table: GPA -> host address
     uint8_t *ram;          // guest RAM as hv1k sees it (host address)
     unsigned long ram_size;
     int leaf_level;        // its G-stage leaves: 2 = 1 GiB, 1 = 2 MiB, 0 = 4 KiB
+    int id;                // its number: VM 1, 2, ...; also its VMID
+    unsigned long hartid;  // the hart it runs on (OpenSBI's number)
+    // ---- its life: from here on, zeroed by vm_create ----
     unsigned long deadline; // `time` at which --timeout ends it; -1: never
     unsigned long started_at; // `time` of its first entry
     unsigned long request; // with --serve: the request it serves (1, 2, ...)
+    unsigned long read_at; // with --serve: `time` its request was read
+    unsigned long exits_to_trace; // --trace: how many more exits to print
+    int status, ended;     // how it ended, once it has (several VMs)
+    char line[120];        // output not printed yet (several VMs), and
+    unsigned long line_len, flush_at; // `time` to print it even unfinished
     struct uart16550 uart;
     struct plic plic;
     struct exit_counts exits;
     struct vcpu vcpu;
 };
 
-// hv1k runs one VM with one vCPU at a time; with --serve, a new one for
-// every request.
-static struct vm the_vm;
-static const struct boot_info *boot_info = (const struct boot_info *)BOOT_INFO_HPA;
+// One hart's own: hv1k's stack there and the hart's VM. The stack's top
+// meets the VM, 2 KiB into a page, so that one page holds what a VM exit
+// touches of both (see linker.ld).
+#define HART_STACK_SIZE (16 * 1024 - 2048)
+struct hart {
+    _Alignas(PAGE_SIZE) uint8_t stack[HART_STACK_SIZE];
+    struct vm vm;
+};
+static struct hart harts[MAX_VMS]; // harts[0] is the hart OpenSBI booted
+
+static int running; // VMs (or --serve's harts) not ended yet: atomic only
 
 extern char __free_ram[]; // from linker.ld: the first page after hv1k
 static uint8_t *next_free_page = (uint8_t *)__free_ram;
 
 // Returns `count` zeroed pages aligned to `align` bytes (a power of two),
 // from the pool after hv1k, which ends where the boot-info page begins.
-// Page tables live as long as the run.
+// Page tables live as long as the run. Only the boot hart allocates, at
+// boot, before the other harts start: no lock.
 static void *alloc_pages(unsigned long count, unsigned long align) {
     uint8_t *p = (uint8_t *)(((unsigned long)next_free_page + align - 1) &
                              ~(align - 1));
@@ -274,37 +343,47 @@ static uint8_t *guest_ram(struct vm *vm, unsigned long gpa, unsigned long len) {
     return vm->ram + offset;
 }
 
-// Builds a VM from template `t`, with fresh devices and its vCPU in the boot
-// state. The first VM made from it maps guest RAM (at RAM_POOL_HPA) in the
-// G-stage and copies the template's pieces in; every VM after it finds
-// them there, as vm_destroy left them: like a process started again from
-// a snapshot.
-static void vm_create(struct vm *vm, const struct template *t) {
-    uint64_t *root = vm->gstage_root;
-    memset(vm, 0, sizeof *vm); // fresh devices, exit counts and vCPU
+// Gives VM `id` its place for the whole run: guest RAM at host address
+// `ram`, a G-stage table that maps it, and template `t`'s pieces copied in.
+// Every life of the VM (vm_create) finds them there, as vm_destroy left
+// them: like a process started again from a snapshot. At boot, on the boot
+// hart, for every VM.
+static void vm_build(struct vm *vm, int id, const struct template *t, uint8_t *ram) {
     vm->template = t;
-    vm->gstage_root = root ? root : alloc_pages(4, 4 * PAGE_SIZE);
-    vm->ram = (uint8_t *)RAM_POOL_HPA;
+    vm->id = id;
+    vm->gstage_root = alloc_pages(4, 4 * PAGE_SIZE);
+    vm->ram = ram;
     vm->ram_size = t->ram_size;
-    // The largest G-stage leaf that tiles guest RAM: a TLB miss then walks
-    // fewer levels of it (GPA 0x80000000 and RAM_POOL_HPA are 1 GiB-aligned).
-    // A VM per request lives briefly and is restored leaf by leaf: 4 KiB.
-    vm->leaf_level = t->ram_size % (1UL << 30) == 0 ? 2 : t->ram_size % (1UL << 21) == 0;
+    // The largest G-stage leaf that tiles guest RAM, at host addresses it
+    // aligns with (GPA 0x80000000 is 1 GiB-aligned): a TLB miss then walks
+    // fewer levels. A VM per request lives briefly and is restored leaf by
+    // leaf: 4 KiB.
+    unsigned long tiles = t->ram_size | (unsigned long)ram;
+    vm->leaf_level = tiles % (1UL << 30) == 0 ? 2 : tiles % (1UL << 21) == 0;
     if (boot_info->flags & BOOT_SERVE)
         vm->leaf_level = 0;
-    vm->vcpu.vm = vm;
-    if (t->ram_size > boot_info->pool_size)
-        PANIC("guest RAM is larger than the pool run.sh made");
-    for (unsigned long off = 0; !root && off < vm->ram_size; off += leaf_size(vm))
-        gstage_map_page(vm, GUEST_RAM_BASE + off, (unsigned long)vm->ram + off,
+    for (unsigned long off = 0; off < vm->ram_size; off += leaf_size(vm))
+        gstage_map_page(vm, GUEST_RAM_BASE + off, (unsigned long)ram + off,
                         PTE_R | PTE_W | PTE_X);
-    for (int i = 0; !root && i < 3; i++) {
+    for (int i = 0; i < 3; i++) {
         const struct boot_piece *p = &t->piece[i];
         uint8_t *to = guest_ram(vm, p->gpa, p->size);
         if (!to)
             PANIC("the guest's image, device tree or initrd is not in its RAM");
         memcpy(to, (void *)p->hpa, p->size);
     }
+    vm->vcpu.vm = vm;
+    vm->vcpu.stack_top = (unsigned long)vm; // the hart's stack ends at its VM
+}
+
+// A new life for the VM, on its own hart: fresh devices, exit counts and
+// vCPU, the vCPU in its boot state, and a new time limit.
+static void vm_create(struct vm *vm) {
+    memset(&vm->deadline, 0, sizeof *vm - offsetof(struct vm, deadline));
+    vm->vcpu.vm = vm;
+    vm->vcpu.stack_top = (unsigned long)vm;
+    vm->exits_to_trace = boot_info->trace;
+    vm->flush_at = -1UL;
     vcpu_reset(&vm->vcpu);
     vm->deadline = boot_info->timeout ? READ_CSR(time) + boot_info->timeout * TIMEBASE_HZ
                                       : -1UL;
@@ -364,8 +443,13 @@ static void mark_written(struct vm *vm, unsigned long gpa, unsigned long len) {
 #define GUEST_INTERRUPTS                                                       \
     ((1UL << IRQ_VS_SOFT) | (1UL << IRQ_VS_TIMER) | (1UL << IRQ_VS_EXT))
 
-// The CSRs that are the same for every VM, set once at boot.
+void trap_entry(void); // where every trap lands (below)
+
+// The CSRs that are the same for every VM, set once on each hart before
+// its first VM: every hart has its own.
 static void hypervisor_csrs_init(void) {
+    WRITE_CSR(sscratch, 0); // hv1k is running (see trap_entry)
+    WRITE_CSR(stvec, (unsigned long)trap_entry);
     // sret enters VS-mode: SPV=1 (V=1), SPVP = S. No traps on wfi, sret or
     // satp: the guest manages its own VS-level state.
     WRITE_CSR(hstatus, (READ_CSR(hstatus) | HSTATUS_SPV | HSTATUS_SPVP) &
@@ -423,10 +507,10 @@ static void vcpu_reset(struct vcpu *vcpu) {
     if (cpu_sstc)
         WRITE_CSR(vstimecmp, -1UL);
     /* END EXERCISE 2 */
-    // hgatp: the G-stage mode (Sv39x4), the VMID (1, hv1k's only VM), and
-    // the root table's page number. VMID 1 served the VM before: forget its
-    // translations.
-    WRITE_CSR(hgatp, HGATP_MODE_SV39X4 | 1UL << HGATP_VMID_SHIFT |
+    // hgatp: the G-stage mode (Sv39x4), the VMID (the VM's number), and
+    // the root table's page number. The VMID served the VM's last life on
+    // this hart: forget its translations.
+    WRITE_CSR(hgatp, HGATP_MODE_SV39X4 | (unsigned long)vm->id << HGATP_VMID_SHIFT |
                          (unsigned long)vm->gstage_root >> 12);
     hfence_vvma_all();
     hfence_gvma_all();
@@ -441,9 +525,10 @@ static void vcpu_reset(struct vcpu *vcpu) {
 // while the guest runs, so it has no registers of its own to save.
 // handle_trap returns the vCPU to resume, and trap_entry goes on into
 // enter_guest with it. sscratch holds the vCPU while the guest runs and 0
-// while hv1k runs, which tells a VM exit from a trap in hv1k itself.
+// while hv1k runs, which tells a VM exit from a trap in hv1k itself. The
+// vCPU leads to everything else of this hart's: tp gets it (this_vcpu), sp
+// its stack_top. No global is read, so every hart can take exits at once.
 __attribute__((noreturn)) void enter_guest(struct vcpu *vcpu);
-void trap_entry(void);
 __asm__(".text\n"
         ".align 2\n"
         ".globl trap_entry\n"
@@ -456,7 +541,8 @@ __asm__(".text\n"
         "    .endr\n"
         "    csrrw t0, sscratch, zero\n" // the guest's a0; hv1k runs now
         "    sd t0, 8*10(a0)\n"
-        "    la sp, __stack_top\n"
+        "    mv tp, a0\n"
+        "    ld sp, 264(a0)\n" // vcpu->stack_top
         // jal, not call (auipc + jalr): QEMU chains a direct jump, but
         // looks an indirect one up in its tables, after every exit.
         "    jal handle_trap\n" // returns a0 = the vCPU to resume
@@ -474,19 +560,36 @@ __asm__(".text\n"
         "    sret\n"
         "\n"
         // A trap in hv1k's own code: skip the instruction if it was expected
-        // (trap_expected = 1, cleared here), otherwise it is a bug.
+        // (this hart's vcpu->trap_expected = 1, cleared here), otherwise it
+        // is a bug.
         "hypervisor_trap:\n"
         "    csrrw a0, sscratch, a0\n" // a0 back; sscratch is 0 again
         "    csrw sscratch, t0\n"      // borrow t0
-        "    la t0, trap_expected\n"
-        "    amoswap.d t0, zero, (t0)\n" // read trap_expected, and clear it
+        "    ld t0, 272(tp)\n"         // vcpu->trap_expected
+        "    sd zero, 272(tp)\n"
         "    bnez t0, 1f\n"
         "    j handle_hypervisor_fault\n"
         "1:  csrr t0, sepc\n"
         "    addi t0, t0, 4\n" // every expected trapper is 4 bytes long
         "    csrw sepc, t0\n"
         "    csrrw t0, sscratch, zero\n"
-        "    sret\n");
+        "    sret\n"
+        "\n"
+        // Where a hart starts on its own stack, with tp = its vCPU:
+        // run_hart(vcpu) goes to hart_main, the first time (HSM starts a
+        // hart at hart_entry with a1 = the vCPU hv1k gave it); restart(vcpu)
+        // goes to start_vm, after each new life of its VM.
+        ".globl hart_entry, run_hart, restart\n"
+        "hart_entry:\n"
+        "    mv a0, a1\n"
+        "run_hart:\n"
+        "    mv tp, a0\n"
+        "    ld sp, 264(a0)\n"
+        "    j hart_main\n"
+        "restart:\n"
+        "    mv tp, a0\n"
+        "    ld sp, 264(a0)\n"
+        "    j start_vm\n");
 
 // ============================================================================
 // 6. Catch: every VM exit lands in handle_trap().
@@ -499,51 +602,151 @@ static unsigned long handle_virtual_instruction(struct vcpu *vcpu);
 static unsigned long handle_timer_interrupt(struct vcpu *vcpu);
 static unsigned long handle_external_interrupt(struct vcpu *vcpu);
 static void plic_update(struct vm *vm); // the guest's external interrupt
-static void serve_request_ended(struct vm *vm, unsigned long ended_at, int answered);
-static void serve_next_request(void);
+static void arm_host_timer(struct vcpu *vcpu);
+static void wait_for_turn(const struct vm *vm);
+__attribute__((noreturn)) static void
+serve_request_ended(struct vm *vm, unsigned long ended_at, int answered);
 static const char *sbi_extension_name(unsigned long eid);
-__attribute__((noreturn)) void restart(void);
+__attribute__((noreturn)) void restart(struct vcpu *vcpu);
+
+// What a VM prints. With one hart it goes out at once. With several, it
+// waits in the VM's line buffer until the line is whole (or the buffer
+// full, or the VM quiet for FLUSH_DELAY, so that a prompt shows), and
+// vm_flush prints it whole: lines of different VMs never mix.
+#define FLUSH_DELAY (TIMEBASE_HZ / 50) // 20 ms
+static void vm_flush(struct vm *vm);
+
+static void vm_putchar(struct vm *vm, char ch) {
+    if (boot_info->harts == 1) {
+        putchar(ch);
+        return;
+    }
+    vm->line[vm->line_len++] = ch;
+    if (ch == '\n' || vm->line_len == sizeof vm->line) {
+        vm_flush(vm);
+    } else if (vm->line_len == 1) {
+        vm->flush_at = READ_CSR(time) + FLUSH_DELAY;
+        arm_host_timer(&vm->vcpu);
+    }
+}
+
+// Prints the VM's buffered bytes, under the console lock: after "[N] " when
+// they start a line of the VM's own (several VMs), and on a new line if
+// another VM left one open. With --serve, only once the requests before
+// this one have printed everything.
+static void vm_flush(struct vm *vm) {
+    if (vm->line_len == 0)
+        return;
+    wait_for_turn(vm);
+    lock(&console.lock);
+    int own_line = console.owner == vm && console.last_output != '\n';
+    if (!own_line && console.last_output != '\n')
+        putchar('\n');
+    if (!own_line && several_vms())
+        printf("[%d] ", vm->id);
+    for (unsigned long i = 0; i < vm->line_len; i++)
+        putchar(vm->line[i]);
+    console.owner = vm;
+    unlock(&console.lock);
+    vm->line_len = 0;
+    vm->flush_at = -1UL;
+}
+
+// hv1k's own line about `vm` (NULL: about the whole run), printed whole on
+// a line of its own: "hv1k: ", "hv1k: vm N: " when several VMs run, or
+// "request N: " for a request's VM.
+static void vsay(struct vm *vm, const char *fmt, va_list ap) {
+    if (vm) {
+        vm_flush(vm);
+        wait_for_turn(vm);
+    }
+    lock(&console.lock);
+    if (console.last_output != '\n')
+        putchar('\n');
+    if (vm && vm->request)
+        printf("request %lu: ", vm->request);
+    else
+        printf("hv1k: ");
+    if (vm && several_vms())
+        printf("vm %d: ", vm->id);
+    vprintf(fmt, ap);
+    putchar('\n');
+    console.owner = NULL;
+    unlock(&console.lock);
+}
+
+__attribute__((format(printf, 2, 3))) static void say(struct vm *vm, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsay(vm, fmt, ap);
+    va_end(ap);
+}
+
+// Stops this hart for good (SBI HSM hart_stop): its VM has ended.
+__attribute__((noreturn)) static void hart_stop(void) {
+    sbi_call(SBI_EXT_HSM, SBI_HSM_HART_STOP, 0, 0, 0, 0);
+    PANIC("SBI hart_stop failed");
+}
+
+// One of several VMs has ended: its hart stops, and the input moves on if
+// it had it. The last VM to end ends the run, with one line per VM and the
+// status of the first VM that did not shut down cleanly (0 if all did).
+static const char *const endings[] = {
+    [EXIT_SHUTDOWN] = "shut down", [EXIT_GUEST_FAILURE] = "guest failure",
+    [EXIT_VM_ENDED] = "ended by hv1k", [EXIT_TIME_LIMIT] = "time limit"};
+
+__attribute__((noreturn)) static void vm_stop(struct vm *vm, int status) {
+    vm->status = status;
+    __atomic_store_n(&vm->ended, 1, __ATOMIC_RELEASE);
+    lock(&input.lock);
+    if (input.focus == vm)
+        input_to_next_vm();
+    unlock(&input.lock);
+    if (__atomic_sub_fetch(&running, 1, __ATOMIC_ACQ_REL) > 0)
+        hart_stop();
+    int run_status = EXIT_SHUTDOWN;
+    for (unsigned long i = 0; i < boot_info->vm_count; i++) {
+        struct vm *v = &harts[i].vm;
+        say(NULL, "vm %d ended: status %d (%s)", v->id, v->status, endings[v->status]);
+        if (run_status == EXIT_SHUTDOWN)
+            run_status = v->status;
+    }
+    power_off(run_status);
+}
 
 // Ends the VM: says why (printf-style, nothing if `why` is NULL), and prints
 // how often it exited, by reason. With one VM that ends the run, with its
-// status; with --serve the VM is destroyed and the next request's made. It
-// never returns: whatever hv1k was doing for this VM is over, and hv1k
-// starts again from restart().
+// status; with several, its hart stops; with --serve the VM is destroyed
+// and the next request's made. It never returns: whatever hv1k was doing
+// for this VM is over.
 __attribute__((noreturn, format(printf, 3, 4))) static void
 vm_end(struct vm *vm, int status, const char *why, ...) {
     unsigned long ended_at = READ_CSR(time);
-    if (why) {
-        va_list ap;
-        va_start(ap, why);
-        if (vm->request) // a line about a request's VM names the request
-            printf("request %lu: ", vm->request);
-        else
-            printf("hv1k: ");
-        vprintf(why, ap);
-        putchar('\n');
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, why);
+    if (why)
+        vsay(vm, why, ap);
+    va_end(ap);
     struct exit_counts *e = &vm->exits;
     if (!vm->request)
-        printf("hv1k: vm exits: sbi %lu, mmio %lu, timer %lu, irq %lu, "
-               "virtual-insn %lu\n", e->sbi, e->mmio, e->timer, e->irq,
-               e->virtual_insn);
-    if (!(boot_info->flags & BOOT_SERVE)) // the only VM: its end is the run's
+        say(vm, "vm exits: sbi %lu, mmio %lu, timer %lu, irq %lu, virtual-insn %lu",
+            e->sbi, e->mmio, e->timer, e->irq, e->virtual_insn);
+    if (boot_info->flags & BOOT_SERVE) // only respond ends a VM without a word
+        serve_request_ended(vm, ended_at, why == NULL);
+    if (!several_vms()) // the only VM: its end is the run's
         power_off(status);
-    vm_destroy(vm); // with --serve, another VM comes: clean up for it
-    serve_request_ended(vm, ended_at, why == NULL); // only respond gives no why
-    serve_next_request(); // a new VM, or the end of the run
-    restart();
+    vm_stop(vm, status);
 }
 
-// A guest's reboot: the VM is destroyed and made again from its template.
+// A guest's reboot: the VM is destroyed and made again from its template,
+// on its own hart.
 __attribute__((noreturn)) static void vm_reboot(struct vm *vm) {
     if (vm->request) // a request's VM has one life
         vm_end(vm, EXIT_VM_ENDED, "guest asked for a reboot");
-    printf("hv1k: guest rebooted; starting it again\n");
+    say(vm, "guest rebooted; starting it again");
     vm_destroy(vm);
-    vm_create(vm, vm->template);
-    restart();
+    vm_create(vm);
+    restart(&vm->vcpu);
 }
 
 // An exit no handler expects: end the VM with everything that explains it.
@@ -555,24 +758,24 @@ end_vm_on_unexpected_trap(struct vcpu *vcpu, unsigned long scause) {
            READ_CSR(htval), READ_CSR(htinst));
 }
 
-// --trace N (run.sh): the first N VM exits are printed, one line each,
+// --trace N (run.sh): each VM's first N exits are printed, one line each,
 // after the catch block handled them: the cause, what hv1k did, and how
 // far the guest's pc moved (a long way: to its own trap vector). An exit
 // that ends the VM prints the VM's ending instead. Not tracing costs an
 // exit one load and one branch.
-static unsigned long exits_to_trace;
-
 __attribute__((cold)) static void
 trace_exit(const struct vcpu *vcpu, unsigned long scause, unsigned long pc) {
     const unsigned long *a = &vcpu->regs[REG_A0];
+    struct vm *vm = vcpu->vm;
     const char *ext = sbi_extension_name(a[7]);
     unsigned long gpa = READ_CSR(htval) << 2 | (READ_CSR(stval) & 3), hvip = READ_CSR(hvip);
     long step = (long)(vcpu->pc - pc);
-    exits_to_trace--;
-    if (last_output != '\n') // the guest's own output left a line open
+    vm->exits_to_trace--;
+    lock(&console.lock);
+    if (console.last_output != '\n') // the guest's own output left a line open
         putchar('\n');
-    printf("exit %lu vm %lu: ", boot_info->trace - exits_to_trace,
-           vcpu->vm->request ? vcpu->vm->request : 1);
+    printf("exit %lu vm %lu: ", boot_info->trace - vm->exits_to_trace,
+           vm->request ? vm->request : (unsigned long)vm->id);
     if (scause == SCAUSE_VIRTUAL_SUPERVISOR_ECALL)
         printf("VS ecall, SBI %s FID %lu, answered %ld, %ld", ext ? ext : "unknown",
                a[6], (long)a[0], (long)a[1]);
@@ -587,6 +790,8 @@ trace_exit(const struct vcpu *vcpu, unsigned long scause, unsigned long pc) {
                scause == SCAUSE_STORE_GUEST_PAGE_FAULT ? "store" : "load", gpa,
                step ? "emulated" : "D bit set");
     printf(" -> %s%ld\n", step < 0 ? "" : "+", step);
+    console.owner = NULL;
+    unlock(&console.lock);
 }
 
 // The `catch` block. Each case handles one kind of exit and returns how far
@@ -621,34 +826,31 @@ struct vcpu *handle_trap(struct vcpu *vcpu) {
         end_vm_on_unexpected_trap(vcpu, scause);
     }
     /* END EXERCISE 3 */
-    if (exits_to_trace)
+    if (vcpu->vm->exits_to_trace)
         trace_exit(vcpu, scause, pc);
     return vcpu;
 }
 
-// Sets hv1k's own timer for the first of the VM's time limit and, without
-// Sstc, the guest's set_timer deadline. With Sstc it is one CSR write;
-// without, a call into OpenSBI.
+// Sets hv1k's own timer on this hart for the first of the VM's time limit,
+// the moment to print its unfinished line and, without Sstc, the guest's
+// set_timer deadline. With Sstc it is one CSR write; without, a call into
+// OpenSBI.
 static void arm_host_timer(struct vcpu *vcpu) {
-    unsigned long when = min(vcpu->timer, vcpu->vm->deadline);
+    struct vm *vm = vcpu->vm;
+    unsigned long when = min(min(vcpu->timer, vm->deadline), vm->flush_at);
     if (cpu_sstc)
         WRITE_CSR(stimecmp, when);
     else
         sbi_call(SBI_EXT_TIME, 0, (long)when, 0, 0, 0);
 }
 
-// Where hv1k goes once a VM is made (at boot, after a reboot, and with
-// --serve for each request), with a fresh stack: it starts the VM.
-__attribute__((noreturn)) void start_vm(void) {
-    the_vm.started_at = READ_CSR(time);
-    arm_host_timer(&the_vm.vcpu);
-    enter_guest(&the_vm.vcpu);
+// Where a hart goes once its VM is made (at first, after a reboot, and
+// with --serve for each request), with a fresh stack: it starts the VM.
+__attribute__((noreturn)) void start_vm(struct vcpu *vcpu) {
+    vcpu->vm->started_at = READ_CSR(time);
+    arm_host_timer(vcpu);
+    enter_guest(vcpu);
 }
-__asm__(".text\n"
-        ".globl restart\n"
-        "restart:\n"
-        "    la sp, __stack_top\n"
-        "    j start_vm\n");
 
 // ============================================================================
 // 7. SBI: the services a guest asks for with ecall (SBI spec v2.0).
@@ -695,10 +897,10 @@ sbi_legacy(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
         set_guest_timer(vcpu, a[0]);
         return SBI_OK(0);
     case SBI_EXT_LEGACY_PUTCHAR:
-        putchar((char)a[0]);
+        vm_putchar(vcpu->vm, (char)a[0]);
         return SBI_OK(0);
     case SBI_EXT_LEGACY_GETCHAR: { // a0 = the byte, or -1
-        int ch = host_getchar();
+        int ch = host_getchar(vcpu->vm);
         plic_update(vcpu->vm); // the UART's "data ready" may have dropped
         return SBI_ERROR(ch);
     }
@@ -812,7 +1014,7 @@ sbi_srst(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
 __attribute__((cold)) static struct sbiret
 sbi_dbcn(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
     if (fid == SBI_DBCN_WRITE_BYTE) {
-        putchar((char)a[0]);
+        vm_putchar(vcpu->vm, (char)a[0]);
         return SBI_OK(0);
     }
     if (fid != SBI_DBCN_WRITE && fid != SBI_DBCN_READ)
@@ -823,9 +1025,9 @@ sbi_dbcn(struct vcpu *vcpu, unsigned long fid, unsigned long *a) {
     unsigned long n = 0;
     if (fid == SBI_DBCN_WRITE)
         for (; n < min(a[0], DBCN_WRITE_MAX); n++)
-            putchar((char)buf[n]);
+            vm_putchar(vcpu->vm, (char)buf[n]);
     else // read what has been typed, without waiting
-        for (int ch; n < a[0] && (ch = host_getchar()) >= 0; n++)
+        for (int ch; n < a[0] && (ch = host_getchar(vcpu->vm)) >= 0; n++)
             buf[n] = (uint8_t)ch;
     if (fid == SBI_DBCN_READ)
         mark_written(vcpu->vm, a[1], n);
@@ -937,7 +1139,7 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
 // interrupt line (PLIC source UART_IRQ) is raised.
 static int uart_interrupt(struct vm *vm) {
     struct uart16550 *u = &vm->uart;
-    if (u->reg[UART_IER] & IER_RX && host_input_ready())
+    if (u->reg[UART_IER] & IER_RX && host_input_ready(vm))
         return IIR_RX;
     if (u->reg[UART_IER] & IER_THRE && u->thr_empty_irq)
         return IIR_THRE;
@@ -951,13 +1153,14 @@ static unsigned long uart_read(struct vm *vm, unsigned long offset) {
         return offset == UART_RBR ? u->dll : u->dlm;
     switch (offset) {
     case UART_RBR:
-        return (ch = host_getchar()) < 0 ? 0 : ch;
+        return (ch = host_getchar(vm)) < 0 ? 0 : ch;
     case UART_IIR: // reporting "THR empty" clears it
         if ((iir = uart_interrupt(vm)) == IIR_THRE)
             u->thr_empty_irq = 0;
         return iir | (u->reg[UART_IIR] & FCR_FIFO_ENABLE ? IIR_FIFOS_ENABLED : 0);
-    case UART_LSR:
-        return LSR_THRE | LSR_TEMT | (host_input_ready() ? LSR_DR : 0);
+    case UART_LSR: // a guest that looks for input has printed its prompt
+        vm_flush(vm);
+        return LSR_THRE | LSR_TEMT | (host_input_ready(vm) ? LSR_DR : 0);
     case UART_MSR:
         return MSR_CTS | MSR_DSR | MSR_DCD;
     default: // IER, LCR, MCR, SCR: what the driver wrote
@@ -970,7 +1173,7 @@ static void uart_write(struct vm *vm, unsigned long offset, unsigned long value)
     if (u->reg[UART_LCR] & LCR_DLAB && offset <= UART_IER) {
         *(offset == UART_RBR ? &u->dll : &u->dlm) = (uint8_t)value;
     } else if (offset == UART_RBR) { // THR: sent at once, so empty again
-        putchar((char)value);
+        vm_putchar(vm, (char)value);
         u->thr_empty_irq = 1;
     } else if (offset < 8) { // IIR's offset holds FCR; LSR/MSR read computed
         u->reg[offset] = (uint8_t)(offset == UART_IER ? value & 0x0f : value);
@@ -1113,7 +1316,7 @@ static int decode_compressed_load_store(unsigned long insn,
 // that faults: a guest can change its page table under its own feet.
 static long read_guest_insn_half(unsigned long gva) {
     unsigned long half;
-    trap_expected = 1;
+    this_vcpu()->trap_expected = 1;
     __asm__ __volatile__(".insn r 0x73, 4, 0x32, %0, %1, x3" // hlvx.hu
                          : "=r"(half) : "r"(gva) : "memory");
     return expected_trap_came() ? -1 : (long)half;
@@ -1244,6 +1447,8 @@ static unsigned long handle_virtual_instruction(struct vcpu *vcpu) {
 // guest's set_timer deadline (the path without Sstc): raise the guest's
 // timer interrupt, which it takes as soon as its interrupts are on.
 static unsigned long handle_timer_interrupt(struct vcpu *vcpu) {
+    if (READ_CSR(time) >= vcpu->vm->flush_at) // a quiet VM's unfinished line
+        vm_flush(vcpu->vm);
     /* EXERCISE 7: timer delivery */
     struct vm *vm = vcpu->vm;
     unsigned long now = READ_CSR(time);
@@ -1259,10 +1464,49 @@ static unsigned long handle_timer_interrupt(struct vcpu *vcpu) {
     /* END EXERCISE 7 */
 }
 
+// Host console input arrives as an interrupt, so that an idle guest causes
+// no exits: the real UART's receive interrupt, through the real PLIC, to
+// hv1k's own S-mode context on one hart: the hart whose VM has the input
+// focus (with --serve from a terminal, the hart reading the next request).
+static void route_console_irq(unsigned long hartid) {
+    volatile uint32_t *plic = (uint32_t *)PLIC_BASE;
+    for (unsigned long i = 0; i < boot_info->harts; i++) {
+        unsigned long h = harts[i].vm.hartid;
+        plic[PLIC_ENABLE(PLIC_S_CONTEXT(h)) / 4] = h == hartid ? 1u << UART_IRQ : 0;
+    }
+}
+
+static void host_console_irq_init(void) {
+    volatile uint32_t *plic = (uint32_t *)PLIC_BASE;
+    plic[UART_IRQ] = 1; // priority
+    for (unsigned long i = 0; i < boot_info->harts; i++)
+        plic[PLIC_THRESHOLD(PLIC_S_CONTEXT(harts[i].vm.hartid)) / 4] = 0;
+    input.focus = &harts[0].vm;
+    route_console_irq(harts[0].vm.hartid);
+    host_uart[UART_IER] = IER_RX;
+}
+
+// Ctrl-]: the input focus moves on to the next VM still running, and the
+// real UART's interrupt to its hart. Called with input.lock held.
+static void input_to_next_vm(void) {
+    struct vm *from = input.focus, *to = NULL;
+    for (unsigned long i = 1; !to && i <= boot_info->vm_count; i++) {
+        struct vm *vm = &harts[(from->id - 1 + i) % boot_info->vm_count].vm;
+        if (!__atomic_load_n(&vm->ended, __ATOMIC_ACQUIRE))
+            to = vm;
+    }
+    if (!to || to == from)
+        return;
+    input.focus = to;
+    route_console_irq(to->hartid);
+    say(NULL, "input goes to vm %d (Ctrl-] moves it on)", to->id);
+}
+
 // The host console has input (the real PLIC says so): take it from the real
 // UART into hv1k's input ring, and complete the interrupt.
 static void host_console_claim(void) {
-    volatile uint32_t *claim = (uint32_t *)(PLIC_BASE + PLIC_CLAIM_CTX1);
+    unsigned long context = PLIC_S_CONTEXT(this_vcpu()->vm->hartid);
+    volatile uint32_t *claim = (uint32_t *)(PLIC_BASE + PLIC_CLAIM(context));
     uint32_t source = *claim;
     host_uart_drain();
     *claim = source; // complete
@@ -1291,33 +1535,50 @@ static unsigned long handle_external_interrupt(struct vcpu *vcpu) {
 #define SERVE_TIMED_MAX 4096 // requests whose figures the summary counts
 #define KEY_END_OF_INPUT 0x04 // Ctrl-D
 static struct {
-    unsigned long count, failed, timed, input_pos, read_at;
+    struct spinlock lock; // guards all below but `printed`
+    unsigned long count, failed, timed, input_pos, serving;
     int input_ended;
     uint32_t ticks[4][SERVE_TIMED_MAX]; // create, run, destroy, total
+    unsigned long printed; // requests whose output is all out: atomic only
 } serve;
+
+// With several harts, requests run side by side but answer in input
+// order: a request's output waits until every request before it has
+// printed all of its own.
+static void wait_for_turn(const struct vm *vm) {
+    while (vm->request && __atomic_load_n(&serve.printed, __ATOMIC_ACQUIRE) != vm->request - 1)
+        ;
+}
 
 // The next input byte: from the file run.sh loaded (stdin was a pipe or a
 // file), or typed, and then echoed. -1 at the end of the file.
-static int serve_getchar(void) {
+static int serve_getchar(struct vm *vm) {
     if (boot_info->flags & BOOT_INPUT_FILE)
         return serve.input_pos < boot_info->input_size
                    ? ((const uint8_t *)boot_info->input)[serve.input_pos++] : -1;
     int ch;
-    while ((ch = host_getchar()) < 0) { // no VM runs: wait for a key
+    while ((ch = host_getchar(vm)) < 0) { // no VM runs here: wait for a key
         __asm__ __volatile__("wfi");
         host_console_claim();
     }
+    lock(&console.lock);
     putchar(ch == '\r' ? '\n' : (char)ch);
+    unlock(&console.lock);
     return ch;
 }
 
 // Reads one line into `line` (its first SERVE_REQUEST_MAX bytes) and
 // returns its whole length. A line ends at \n or \r (run.sh turned a file's
-// \r\n into \n); Ctrl-D or the end of the file also ends the input.
-static unsigned long serve_read_line(uint8_t *line) {
+// \r\n into \n); Ctrl-D or the end of the file also ends the input. Typed
+// input goes to this hart while it reads.
+static unsigned long serve_read_line(struct vm *vm, uint8_t *line) {
     unsigned long n = 0;
     int ch;
-    while ((ch = serve_getchar()) >= 0 && ch != '\n' && ch != '\r' &&
+    lock(&input.lock);
+    input.focus = vm;
+    route_console_irq(vm->hartid);
+    unlock(&input.lock);
+    while ((ch = serve_getchar(vm)) >= 0 && ch != '\n' && ch != '\r' &&
            ch != KEY_END_OF_INPUT)
         if (n++ < SERVE_REQUEST_MAX)
             line[n - 1] = (uint8_t)ch;
@@ -1336,9 +1597,16 @@ static unsigned long percentile_us(uint32_t *v, unsigned long n, unsigned pct) {
     return n ? v[(n * pct + 99) / 100 - 1] / (TIMEBASE_HZ / 1000000) : 0;
 }
 
-// The end of the input ends the run, with status 0 and one summary line.
-__attribute__((noreturn)) static void serve_finish(void) {
+// The end of the input: this hart serves no more requests. The last hart
+// to stop ends the run, with status 0 and one summary line (every answer
+// is out by then: a hart comes here only after its last one). Called with
+// serve.lock held.
+__attribute__((noreturn)) static void serve_hart_done(void) {
     static const char *const figures[4] = {"create", "run", "destroy", "total"};
+    if (--serve.serving > 0) {
+        unlock(&serve.lock);
+        hart_stop();
+    }
     printf("hv1k: served %lu requests (%lu failed); us per request, median/p99:",
            serve.count, serve.failed);
     for (int k = 0; k < 4; k++)
@@ -1349,71 +1617,82 @@ __attribute__((noreturn)) static void serve_finish(void) {
     power_off(EXIT_SHUTDOWN);
 }
 
-// Reads the next request and makes its VM, with the request copied into
-// its RAM and its address and length in a0 and a1; or ends the run.
-static void serve_next_request(void) {
-    static uint8_t line[SERVE_REQUEST_MAX];
-    unsigned long len;
+// Reads the next request straight into the VM's RAM and makes the VM, with
+// the request's address and length in a0 and a1; at the end of the input,
+// this hart is done. One hart reads at a time (serve.lock).
+static void serve_next_request(struct vm *vm) {
+    uint8_t *line = guest_ram(vm, boot_info->request_gpa, SERVE_REQUEST_MAX);
+    unsigned long len, request;
+    if (!line)
+        PANIC("no room for a request at GPA 0x%lx", boot_info->request_gpa);
+    lock(&serve.lock);
     for (;;) {
-        len = serve.input_ended ? 0 : serve_read_line(line);
+        len = serve.input_ended ? 0 : serve_read_line(vm, line);
+        mark_written(vm, boot_info->request_gpa, min(len, SERVE_REQUEST_MAX));
         if (len == 0) // an empty line, or nothing more
-            serve_finish();
-        serve.count++;
+            serve_hart_done();
+        vm->request = request = ++serve.count;
         if (len <= SERVE_REQUEST_MAX)
             break;
-        printf("request %lu: longer than %d bytes\n", serve.count,
-               SERVE_REQUEST_MAX);
+        say(vm, "longer than %d bytes", SERVE_REQUEST_MAX);
         serve.failed++;
+        __atomic_store_n(&serve.printed, request, __ATOMIC_RELEASE);
     }
-    serve.read_at = READ_CSR(time);
-    struct vm *vm = &the_vm;
-    vm_create(vm, &boot_info->templates[0]);
-    vm->request = serve.count;
-    uint8_t *request = guest_ram(vm, boot_info->request_gpa, len);
-    if (!request)
-        PANIC("no room for a request at GPA 0x%lx", boot_info->request_gpa);
-    memcpy(request, line, len);
-    mark_written(vm, boot_info->request_gpa, len);
+    unlock(&serve.lock);
+    vm_create(vm);
+    vm->request = request;
+    vm->read_at = READ_CSR(time);
     vm->vcpu.regs[REG_A0] = boot_info->request_gpa;
     vm->vcpu.regs[REG_A0 + 1] = len;
 }
 
 // respond(answer, len): the request's answer, printed as it is (with a
-// newline after it unless it ends with one). It ends the VM, the way
-// `return` ends a function call.
+// newline after it unless it ends with one), in its turn. It ends the VM,
+// the way `return` ends a function call.
 static void serve_respond(struct vm *vm, const uint8_t *answer,
                           unsigned long len) {
     if (!answer)
         vm_end(vm, EXIT_VM_ENDED, "respond: the answer (0x%lx, %lu bytes) is "
                "not in guest RAM", vm->vcpu.regs[REG_A0], len);
+    vm_flush(vm);
+    wait_for_turn(vm);
+    lock(&console.lock);
     for (unsigned long i = 0; i < len; i++)
         putchar((char)answer[i]);
     if (len == 0 || answer[len - 1] != '\n')
         putchar('\n');
+    unlock(&console.lock);
     vm_end(vm, EXIT_SHUTDOWN, NULL);
 }
 
-// Counts the request (failed unless it was answered: a VM that fails says
-// why, and only respond ends a VM without a word) and keeps its figures,
-// in `time` ticks: create, from its last byte read to the first sret into
-// its VM; run, from there to the VM's end; destroy, until its RAM was
-// scrubbed and returned.
-static void serve_request_ended(struct vm *vm, unsigned long ended_at, int answered) {
+// The request is over and its output out: the next request may print. Its
+// VM is destroyed, the request counted (failed unless it was answered: a
+// VM that fails says why, and only respond ends a VM without a word) and
+// its figures kept, in `time` ticks: create, from its last byte read to
+// the first sret into its VM; run, from there to the VM's end; destroy,
+// until its RAM was scrubbed. Then the hart takes the next request.
+__attribute__((noreturn)) static void
+serve_request_ended(struct vm *vm, unsigned long ended_at, int answered) {
+    wait_for_turn(vm);
+    __atomic_store_n(&serve.printed, vm->request, __ATOMIC_RELEASE);
+    vm_destroy(vm);
     unsigned long now = READ_CSR(time);
-    unsigned long ticks[4] = {vm->started_at - serve.read_at,
+    unsigned long ticks[4] = {vm->started_at - vm->read_at,
                               ended_at - vm->started_at, now - ended_at,
-                              now - serve.read_at};
+                              now - vm->read_at};
+    lock(&serve.lock);
     serve.failed += !answered;
-    if (serve.timed == SERVE_TIMED_MAX)
-        return;
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 4 && serve.timed < SERVE_TIMED_MAX; k++)
         serve.ticks[k][serve.timed] = (uint32_t)ticks[k];
-    serve.timed++;
+    serve.timed += serve.timed < SERVE_TIMED_MAX;
+    unlock(&serve.lock);
+    serve_next_request(vm);
+    restart(&vm->vcpu);
 }
 
 // ============================================================================
-// 11. Boot, the whole story: check the CPU and the boot info, make the VM,
-//     and start it.
+// 11. Boot, the whole story: check the CPU and the boot info, give each
+//     hart its VM, start the other harts, and start the VMs.
 // ============================================================================
 
 extern char __bss[], __bss_end[];
@@ -1424,40 +1703,92 @@ __attribute__((noreturn)) static void refuse_boot(int status, const char *why) {
     power_off(status);
 }
 
-__attribute__((noreturn)) void hypervisor_main(void) {
+// Without the H extension, reading hgatp raises an illegal-instruction trap.
+static int cpu_has_h_extension(void) {
+    this_vcpu()->trap_expected = 1;
+    __asm__ __volatile__("csrr t0, hgatp" ::: "t0", "memory");
+    return !expected_trap_came();
+}
+
+// Sstc gives each VS-mode guest its own timer compare CSR (vstimecmp), and
+// hv1k its own (stimecmp) without a call into OpenSBI.
+static int cpu_has_sstc(void) {
+    this_vcpu()->trap_expected = 1;
+    __asm__ __volatile__("csrr t0, stimecmp" ::: "t0", "memory");
+    return !expected_trap_came();
+}
+
+// Gives each hart its VM: VM k + 1 runs on harts[k]; harts[0] is the hart
+// OpenSBI booted, the others take the remaining hart IDs in order. Each
+// VM's RAM is the next part of the pool (2 MiB-aligned, as run.sh counted).
+static void build_vms(unsigned long boot_hartid) {
+    uint8_t *ram = (uint8_t *)RAM_POOL_HPA;
+    for (unsigned long k = 0; k < boot_info->harts; k++) {
+        const struct template *t = &boot_info->templates[boot_info->vm_count > 1 ? k : 0];
+        struct vm *vm = &harts[k].vm;
+        uint8_t *tables = next_free_page;
+        if (t->flags & BOOT_SSTC && !cpu_sstc)
+            refuse_boot(EXIT_USAGE, "this CPU has no Sstc extension: run with --no-sstc");
+        if (ram + t->ram_size > (uint8_t *)RAM_POOL_HPA + boot_info->pool_size)
+            PANIC("guest RAM is larger than the pool run.sh made");
+        vm->hartid = k == 0 ? boot_hartid : k - 1 < boot_hartid ? k - 1 : k;
+        vm_build(vm, (int)k + 1, t, ram);
+        ram += (t->ram_size + (2UL << 20) - 1) & ~((2UL << 20) - 1);
+        if (!(boot_info->flags & BOOT_SERVE))
+            say(vm, "guest RAM %lu MiB at 0x%lx (%lu KiB G-stage leaves, %lu KiB of "
+                "G-stage tables), entry 0x%lx, timer %s", t->ram_size >> 20,
+                GUEST_RAM_BASE, leaf_size(vm) >> 10,
+                (unsigned long)(next_free_page - tables) >> 10, t->entry,
+                t->flags & BOOT_SSTC ? "sstc" : "sbi");
+    }
+}
+
+// Each hart's start, the boot hart's too, on its own stack: its CSRs, then
+// its VM's first life (with --serve, the first request it reads).
+__attribute__((noreturn)) void hart_main(struct vcpu *vcpu) {
+    hypervisor_csrs_init();
+    if (boot_info->flags & BOOT_SERVE)
+        serve_next_request(vcpu->vm);
+    else
+        vm_create(vcpu->vm);
+    restart(vcpu);
+}
+__attribute__((noreturn)) void run_hart(struct vcpu *vcpu);
+void hart_entry(void);
+
+__attribute__((noreturn)) void hypervisor_main(unsigned long boot_hartid) {
     memset(__bss, 0, (size_t)(__bss_end - __bss));
+    __asm__ __volatile__("mv tp, %0" ::"r"(&harts[0].vm.vcpu)); // this_vcpu()
     WRITE_CSR(sscratch, 0); // hv1k is running (see trap_entry)
     WRITE_CSR(stvec, (unsigned long)trap_entry);
     printf("hv1k: hypervisor started\n");
     if (!cpu_has_h_extension())
         refuse_boot(EXIT_NO_H, "this CPU has no H extension: run QEMU with -cpu rv64,h=true");
     cpu_sstc = cpu_has_sstc();
-    if (boot_info->magic != BOOT_INFO_MAGIC || boot_info->vm_count != 1)
+    unsigned long n = boot_info->harts, serving = boot_info->flags & BOOT_SERVE;
+    if (boot_info->magic != BOOT_INFO_MAGIC || n < 1 || n > MAX_VMS ||
+        boot_info->vm_count != (serving ? 1 : n))
         refuse_boot(EXIT_USAGE, "no valid boot info: start hv1k with ./run.sh");
-    const struct template *t = &boot_info->templates[0];
-    exits_to_trace = boot_info->trace;
-    if (t->flags & BOOT_SSTC && !cpu_sstc)
-        refuse_boot(EXIT_USAGE, "this CPU has no Sstc extension: run with --no-sstc");
-    host_console_irq_init();
-    hypervisor_csrs_init();
-    if (boot_info->flags & BOOT_SERVE) {
+    if (serving)
         printf("hv1k: serving requests, a fresh VM for each: guest RAM %lu KiB, "
-               "entry 0x%lx\n", t->ram_size >> 10, t->entry);
-        serve_next_request();
-    } else {
-        vm_create(&the_vm, t);
-        printf("hv1k: guest RAM %lu MiB at 0x%lx (%lu KiB G-stage leaves, %lu KiB "
-               "of G-stage tables), entry 0x%lx, timer %s\n", t->ram_size >> 20,
-               GUEST_RAM_BASE, leaf_size(&the_vm) >> 10,
-               (unsigned long)(next_free_page - (uint8_t *)__free_ram) >> 10,
-               t->entry, t->flags & BOOT_SSTC ? "sstc" : "sbi");
-    }
-    restart();
+               "entry 0x%lx\n", boot_info->templates[0].ram_size >> 10,
+               boot_info->templates[0].entry);
+    build_vms(boot_hartid);
+    host_console_irq_init();
+    running = serve.serving = (int)n;
+    // The other harts wait in OpenSBI (HSM STOPPED) until hart_start(hart
+    // ID, start address, opaque): each starts at hart_entry with a1 = its
+    // vCPU (SBI spec, "Hart State Management Extension").
+    for (unsigned long k = 1; k < n; k++)
+        if (sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, (long)harts[k].vm.hartid,
+                     (long)hart_entry, (long)&harts[k].vm.vcpu, 0).error)
+            PANIC("SBI hart_start of hart %lu failed", harts[k].vm.hartid);
+    run_hart(&harts[0].vm.vcpu);
 }
 
-// OpenSBI jumps here in S-mode (HS, since the CPU has H) with a0 = hart ID
-// and a1 = the host's device tree, neither of which hv1k needs.
+// OpenSBI jumps here in S-mode (HS, since the CPU has H) with a0 = the ID
+// of the hart it booted and a1 = the host's device tree (not needed).
 __attribute__((naked, section(".text.boot"))) void boot(void) {
-    __asm__ __volatile__("la sp, __stack_top\n"
+    __asm__ __volatile__("la sp, __boot_stack_top\n"
                          "j hypervisor_main\n");
 }

@@ -31,24 +31,31 @@ BOOT_SSTC=1 BOOT_SERVE=1 BOOT_INPUT_FILE=2
 
 usage() {
     cat <<EOF
-usage: ./run.sh [FILE] [options]
-       ./run.sh --serve FILE [options]
+usage: ./run.sh [options] [FILE...]
+       ./run.sh --serve [options] FILE
 
 Builds hv1k and runs FILE as its guest (the demo guest without FILE).
+With several FILEs, each is a VM of its own on a hart of its own, all at
+once (at most $MAX_VMS): VM N's lines carry "[N] ", typed input goes to
+VM 1, and Ctrl-] moves it to the next VM still running. The run ends when
+the last VM ends.
 FILE is a raw RV64 binary (placed at 0x80000000 or --load-addr), a Linux
 Image (placed per its header), an ELF file (placed per its PT_LOAD
 physical addresses, started at its entry point), or a guest written in C
 like guest/demo.c (FILE.c: built with guest/start.S and guest/guest.ld).
 
-options (before or after FILE):
+options (before or after FILE, for every VM):
   --linux            boot Debian's riscv64 kernel and a busybox initramfs
                      (fetched into build/linux/ by guest/linux/fetch.sh the
                      first time; default --mem 256M, --append
                      "console=ttyS0 earlycon"); type poweroff to end it
-  --serve FILE       a fresh VM of FILE for every line of input: it starts
+                     (counts as one FILE)
+  --serve            a fresh VM of FILE for every line of input: it starts
                      with a0 = the line's guest physical address, a1 = its
                      length, and answers with hv1k's respond hypercall (see
                      guest/upcase.c); an empty line or Ctrl-D ends the input
+  --harts N          with --serve: N harts take requests at once, each in a
+                     VM of its own; answers come in input order (default 1)
   --timeout SECONDS  end the VM after SECONDS (exit status 8; with --serve,
                      that request fails and the next one runs)
   --mem SIZE         guest RAM, e.g. 64M (default; 256M with --linux, 256K
@@ -58,7 +65,7 @@ options (before or after FILE):
   --initrd FILE      initial ramdisk, placed after the image
   --no-sstc          do not give the guest Sstc: its timer goes through SBI
   --cpu MODEL        QEMU CPU model (default rv64,h=true)
-  --trace N          print the first N VM exits, one line each: the cause,
+  --trace N          print each VM's first N exits, one line each: the cause,
                      what hv1k did, and how far the guest's pc moved
   --log              write QEMU's trap log to build/qemu.log
   --debug            wait for gdb-multiarch on tcp::1234 (prints the command)
@@ -79,7 +86,9 @@ environment:
 exit status: 0 guest shut down (with --serve: the input ended), 2 bad
 usage or image that does not fit, 3 guest reported a failure, 4 VM ended
 by hv1k (guest fault), 5 no H extension, 6 hypervisor panic, 8 time limit
-(--timeout); anything else comes from QEMU itself.
+(--timeout); anything else comes from QEMU itself. With several VMs: 0 if
+every VM shut down cleanly, otherwise the status of the lowest-numbered VM
+that did not.
 In QEMU, press Ctrl-A then x to quit.
 EOF
 }
@@ -372,7 +381,7 @@ EOF
 }
 
 # ---- Options ----
-mem="" load_addr="" append="" initrd="" sstc=1 cpu="rv64,h=true" timeout=0 trace=0
+mem="" load_addr="" append="" initrd="" sstc=1 cpu="rv64,h=true" timeout=0 trace=0 harts=""
 log=0 debug=0 build_only=0 list_tools=0 serve=0 append_set=0 files=()
 while [ $# -gt 0 ]; do
     case $1 in
@@ -382,7 +391,8 @@ while [ $# -gt 0 ]; do
     --initrd) [ $# -ge 2 ] || die "--initrd needs a file"; initrd=$2; shift ;;
     --no-sstc) sstc=0 ;;
     --linux) files+=(--linux) ;;
-    --serve) [ $# -ge 2 ] || die "--serve needs a FILE"; serve=1; files+=("$2"); shift ;;
+    --serve) serve=1 ;;
+    --harts) [ $# -ge 2 ] || die "--harts needs a number of harts"; harts=$2; shift ;;
     --timeout) [ $# -ge 2 ] || die "--timeout needs a number of seconds"; timeout=$2; shift ;;
     --cpu) [ $# -ge 2 ] || die "--cpu needs a model"; cpu=$2; shift ;;
     --trace) [ $# -ge 2 ] || die "--trace needs a number of VM exits"; trace=$2; shift ;;
@@ -399,8 +409,14 @@ done
 [[ $timeout =~ ^[0-9]+$ ]] || die "bad --timeout '$timeout' (a whole number of seconds)"
 [[ $trace =~ ^[0-9]{1,18}$ ]] || die "bad --trace '$trace' (a whole number of VM exits)"
 timeout=$((10#$timeout)) trace=$((10#$trace)) # "010" is ten, not octal eight
-[ ${#files[@]} -le 1 ] || die "one guest at a time: '${files[0]}' and '${files[1]}'"
-[ "$serve" = 0 ] || [ ${#files[@]} = 1 ] || die "--serve needs a FILE"
+[ "$serve" = 0 ] || [ ${#files[@]} -ge 1 ] || die "--serve needs a FILE"
+[ "$serve" = 0 ] || [ ${#files[@]} = 1 ] || die "--serve takes one FILE, not ${#files[@]}"
+[ -z "$harts" ] || [ "$serve" = 1 ] || die "--harts is for --serve (otherwise each FILE has a hart)"
+harts=${harts:-1}
+[[ $harts =~ ^[0-9]{1,3}$ ]] && ((10#$harts >= 1)) || die "bad --harts '$harts' (a whole number from 1)"
+harts=$((10#$harts))
+[ ${#files[@]} -le "$MAX_VMS" ] && [ "$harts" -le "$MAX_VMS" ] ||
+    die "at most $MAX_VMS VMs, one hart each: hv1k's limit (MAX_VMS in common.h), below the 512 harts of QEMU's virt machine"
 if [ -n "$load_addr" ]; then
     [[ $load_addr =~ ^(0x[0-9a-fA-F]+|[0-9]+)$ ]] || die "bad --load-addr '$load_addr'"
 fi
@@ -420,6 +436,7 @@ if [ ${#files[@]} = 0 ]; then
     build_guest "$build/demo.elf" "$top/guest/demo.c"
     files=("$build/demo.elf")
 fi
+[ "$serve" = 1 ] || harts=${#files[@]} # one hart per VM
 [ "$build_only" = 0 ] || exit 0
 
 # ---- The templates: each guest's pieces, loaded once into hv1k's memory ----
@@ -479,7 +496,8 @@ add_template() { # add_template VM-NUMBER FILE
         "$piece_hpa" "$load_gpa" "$(file_size "$image_bin")")
     load_piece "$run_dir/vm$n.dtb"
     words+=("$piece_hpa" "$dtb_gpa" "$(file_size "$run_dir/vm$n.dtb")" "${initrd_words[@]}")
-    pool=$((pool + $(align_up "$vm_mem" $((2 << 20)))))
+    # One part of the pool per VM; with --serve, one per hart.
+    pool=$((pool + $(align_up "$vm_mem" $((2 << 20))) * (serve ? harts : 1)))
 }
 
 for i in "${!files[@]}"; do
@@ -513,7 +531,7 @@ u64() { # u64 VALUE: its 8 bytes
     printf "\\x${h:14:2}\\x${h:12:2}\\x${h:10:2}\\x${h:8:2}\\x${h:6:2}\\x${h:4:2}\\x${h:2:2}\\x${h:0:2}"
 }
 for word in "$BOOT_INFO_MAGIC" ${#files[@]} "$flags" "$timeout" "$pool" \
-    "$input_hpa" "$input_size" "${request_gpa:-0}" "$trace" "${words[@]}"; do
+    "$input_hpa" "$input_size" "${request_gpa:-0}" "$trace" "$harts" "${words[@]}"; do
     u64 "$word"
 done >"$run_dir/boot-info.bin"
 
@@ -522,7 +540,7 @@ done >"$run_dir/boot-info.bin"
 # the VMs' RAM, then 2 MiB that no VM gets: QEMU 8 and later put their
 # device tree in the last 2 MiB of host RAM instead.
 host_mem_mib=$(((RAM_POOL_HPA - 0x80000000 + pool + (2 << 20)) >> 20))
-qemu_args=(-machine virt -cpu "$cpu" -smp 1 -m "${host_mem_mib}M" -nographic
+qemu_args=(-machine virt -cpu "$cpu" -smp "$harts" -m "${host_mem_mib}M" -nographic
     -bios "$BIOS" -kernel "$hypervisor_elf" "${qemu_loaders[@]}"
     -device "loader,file=$run_dir/boot-info.bin,addr=$(hex "$BOOT_INFO_HPA"),force-raw=on")
 [ "$log" = 0 ] || qemu_args+=(-d unimp,guest_errors,int,cpu_reset -D "$build/qemu.log")
