@@ -603,7 +603,7 @@ static unsigned long handle_timer_interrupt(struct vcpu *vcpu);
 static unsigned long handle_external_interrupt(struct vcpu *vcpu);
 static void plic_update(struct vm *vm); // the guest's external interrupt
 static void arm_host_timer(struct vcpu *vcpu);
-static void wait_for_turn(const struct vm *vm);
+static void wait_for_turn(struct vm *vm);
 __attribute__((noreturn)) static void
 serve_request_ended(struct vm *vm, unsigned long ended_at, int answered);
 static const char *sbi_extension_name(unsigned long eid);
@@ -1544,10 +1544,13 @@ static struct {
 
 // With several harts, requests run side by side but answer in input
 // order: a request's output waits until every request before it has
-// printed all of its own.
-static void wait_for_turn(const struct vm *vm) {
+// printed all of its own. The wait does not count against its time limit.
+static void wait_for_turn(struct vm *vm) {
+    unsigned long from = READ_CSR(time);
     while (vm->request && __atomic_load_n(&serve.printed, __ATOMIC_ACQUIRE) != vm->request - 1)
         ;
+    if (vm->deadline != -1UL)
+        vm->deadline += READ_CSR(time) - from;
 }
 
 // The next input byte: from the file run.sh loaded (stdin was a pipe or a

@@ -438,7 +438,48 @@ all_tests() {
     TIMEOUT=900 RUNNER="$top/tests/fuzz.sh --seeds 200" check fuzz 10 "$OK" "" "" \
         "ok: fuzz: hv1k survived 200 fuzzed guests, and every canary answered" "!FAIL"
     check serve_usage 1 "$USAGE" "--serve" "" "--serve needs a FILE"
-    check two_guests 1 "$USAGE" "tests/guests/spin.c tests/guests/spin.c" "" "one guest at a time"
+
+    # ---- Several VMs at once, one per hart ----
+    RUNNER="$top/tests/several.sh progress" check several_progress 5 "$OK" "" "" \
+        "ok: progress: before any counter ended" "ok: progress: the run's status is 8" \
+        "hv1k: vm 4: time limit (3 s)" "[2] counter: final" "!FAIL" "!PANIC"
+    # Spies beside a victim: each store outside a spy's own RAM ends that spy
+    # alone; the victim's pattern stays, and the run's status is the first
+    # spy's (4).
+    local spy_line="guest-page fault: store at GPA"
+    check several_spies 8 "$VM_ENDED" "tests/guests/victim.c tests/guests/spy_hpa.c \
+        tests/guests/spy_past_end.c tests/guests/spy_far.c tests/guests/spy_above.c" "" \
+        "[1] ok: victim: pattern unchanged" "hv1k: vm 2: $spy_line 0xc0000000 (no RAM or device)" \
+        "hv1k: vm 3: $spy_line 0x84000000 (no RAM" "hv1k: vm 4: $spy_line 0x8000000000 (no RAM" \
+        "hv1k: vm 5: $spy_line 0x20000000000 (no RAM" "hv1k: vm 1 ended: status 0 (shut down)" \
+        "hv1k: vm 5 ended: status 4 (ended by hv1k)" "!FAIL" "!PANIC"
+    RUNNER="$top/tests/several.sh fp" check several_fp 5 "$OK" "" "" \
+        "ok: fp: a is bit-exact beside the other" "ok: fp: b is bit-exact beside the other" "!FAIL"
+    # Mixed endings: 0 only if all shut down cleanly, else the status of the
+    # lowest-numbered VM that did not.
+    check several_clean 2 "$OK" "tests/guests/early.c tests/guests/early.c" "" \
+        "[1] early: shutting down at once" "[2] early: shutting down at once" \
+        "hv1k: vm 2 ended: status 0 (shut down)" "!FAIL"
+    check several_endings 3 "$VM_ENDED" "tests/guests/early.c tests/guests/unmapped_store.c \
+        tests/guests/sbi_srst.c" "" "hv1k: vm 1 ended: status 0 (shut down)" \
+        "hv1k: vm 2 ended: status 4 (ended by hv1k)" "hv1k: vm 3 ended: status 3 (guest failure)" "!PANIC"
+    check several_endings_first 2 "$GUEST_FAILURE" "tests/guests/sbi_srst.c \
+        tests/guests/unmapped_store.c" "" "hv1k: vm 1: guest shut down (system failure)" \
+        "hv1k: vm 2 ended: status 4 (ended by hv1k)" "!PANIC"
+    RUNNER="$top/tests/several.sh idle" check several_idle 5 "$OK" "" "" \
+        "ok: idle: idle_sstc woke 5 times" "ok: idle: idle_sbi woke 5 times" \
+        "ok: idle: QEMU used" "!FAIL"
+    TIMEOUT=120 RUNNER="$top/tests/several.sh fairness" check several_fairness 5 "$OK" "" "" \
+        "ok: fairness: steady beside flood_uart" "ok: fairness: steady beside flood_ecall" \
+        "ok: fairness: steady beside flood_ipi" "!FAIL"
+    RUNNER="$top/tests/several.sh serve-harts" check serve_harts 5 "$OK" "" "" \
+        "ok: serve-harts: --harts 2 printed the same" "ok: serve-harts: with 2 harts no secret leaked" "!FAIL"
+    check too_many_vms 1 "$USAGE" "$(printf 'tests/guests/spin.c %.0s' 1 2 3 4 5 6 7 8 9)" "" \
+        "at most 8 VMs, one hart each"
+    check serve_two_files 1 "$USAGE" "--serve tests/guests/spin.c tests/guests/spin.c" "" \
+        "--serve takes one FILE, not 2"
+    check serve_options_after 2 "$OK" "--serve --timeout 1 --harts 2 guest/upcase.c" "one\ntwo\n" \
+        "ONE" "TWO" "hv1k: served 2 requests (0 failed)"
 
     # ---- Guests from elsewhere, and bad usage ----
     check raw_binary 5 "$OK" "build/tests/raw_uart.bin" "" \
@@ -515,11 +556,11 @@ if wanted check_docs 5; then
     report check_docs 5 "$why" "$chapters chapters"
 fi
 
-# ---- The line budget: hypervisor.c, 1,000 lines of code ----
+# ---- The line budget: hypervisor.c, 1,300 lines of code ----
 if wanted line_budget 5; then
     lines=$("$top/tests/count-lines.sh")
     why=""
-    [ "$lines" -le 1000 ] || why="$lines lines of code, more than 1000"
+    [ "$lines" -le 1300 ] || why="$lines lines of code, more than 1300"
     report line_budget 5 "$why" "$lines lines of code"
 fi
 

@@ -3,7 +3,8 @@
 // defines IDLE_NAME (a string) and set_timer(when) (arms the guest's timer
 // for `time` = when, -1 disarms it) and includes this file.
 //
-// IDLE_WAKEUPS times it asks for a timer interrupt IDLE_DELAY (100 ms) ahead
+// IDLE_WAKEUPS times it asks for a timer interrupt IDLE_DELAY (100 ms, unless
+// the file defines another) ahead
 // and sleeps in wfi until its trap handler has seen it; the handler disarms
 // the timer (set_timer(-1)) and notes `time`. It prints each deadline against
 // the time it woke, then checks "ok: NAME: 5 wakeups, none early, each within
@@ -12,7 +13,9 @@
 #include "../../guest/guest.h"
 
 #define IDLE_WAKEUPS 5
+#ifndef IDLE_DELAY
 #define IDLE_DELAY (TIMEBASE_HZ / 10) // 100 ms
+#endif
 #define IDLE_SLACK (TIMEBASE_HZ / 20) // 50 ms: how late a wakeup may be
 
 static void set_timer(unsigned long when);
