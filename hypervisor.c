@@ -990,13 +990,14 @@ static uint32_t plic_pending(struct vm *vm) { // raised lines not yet claimed
     return lines & ~vm->plic.claimed;
 }
 
-// The pending, enabled source of highest priority above the threshold, or 0.
+// The pending, enabled source of highest priority above the threshold, or 0
+// (no source: 0 has no priority to compare with). Ties go to the lowest ID.
 static uint32_t plic_best_source(struct vm *vm) {
     struct plic *p = &vm->plic;
     uint32_t ready = plic_pending(vm) & p->enable, best = 0;
     for (uint32_t src = 1; src < PLIC_SOURCES && ready >> src; src++)
         if (ready >> src & 1 && p->priority[src] > p->threshold &&
-            p->priority[src] > p->priority[best])
+            (best == 0 || p->priority[src] > p->priority[best]))
             best = src;
     return best;
 }
@@ -1031,7 +1032,7 @@ static unsigned long plic_read(struct vm *vm, unsigned long offset) {
 
 static void plic_write(struct vm *vm, unsigned long offset, unsigned long value) {
     struct plic *p = &vm->plic;
-    if (offset < 4 * PLIC_SOURCES)
+    if (offset >= 4 && offset < 4 * PLIC_SOURCES) // source 0 does not exist
         p->priority[offset / 4] = value & 7;
     else if (offset == PLIC_ENABLE_CTX1)
         p->enable = (uint32_t)value & ~1u; // there is no source 0

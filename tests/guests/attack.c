@@ -222,6 +222,21 @@ static void plic_edges(void) {
     ANSWER("plic-edges: 14 registers read 0x%lx, priority 31 keeps 0x%lx", sum, last);
 }
 
+// Source 0 does not exist (PLIC spec, "Memory Map": its priority word is
+// reserved): a write there must neither stick nor change what a claim
+// returns. The UART's "THR empty" is its one raised line.
+static void plic_priority_0(void) {
+    volatile uint8_t *uart = (uint8_t *)UART_BASE;
+    *(volatile uint32_t *)PLIC_PRIORITY(0) = 7;
+    *(volatile uint32_t *)PLIC_PRIORITY(UART_IRQ) = 1;
+    *(volatile uint32_t *)(PLIC_BASE + PLIC_ENABLE_CTX1) = 1u << UART_IRQ;
+    uart[UART_IER] = IER_THRE;
+    unsigned long priority_0 = *(volatile uint32_t *)PLIC_PRIORITY(0);
+    unsigned long claimed = *(volatile uint32_t *)(PLIC_BASE + PLIC_CLAIM_CTX1);
+    ANSWER("plic-priority-0: priority 0 reads 0x%lx, a claim gives source 0x%lx",
+           priority_0, claimed);
+}
+
 // ---- Guests that misbehave with time ----
 static void wfi_forever(void) {
     WRITE_CSR(sie, 0);
@@ -333,6 +348,7 @@ static const struct attack attacks[] = {
     {"handler-stack-overflow", handler_stack_overflow},
     {"no-trap-vector", no_trap_vector},
     {"interrupt-storm", interrupt_storm},
+    {"plic-priority-0", plic_priority_0},
 };
 #define ATTACKS (sizeof attacks / sizeof attacks[0])
 
