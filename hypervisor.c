@@ -915,7 +915,9 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
     }
     vcpu->vm->exits.sbi++;
     a[0] = (unsigned long)ret.error;
-    if (a[7] > SBI_EXT_LEGACY_SHUTDOWN) // legacy calls preserve a1
+    // Legacy EIDs, offered or not, preserve every register but a0 (SBI spec,
+    // "Legacy Extensions (EIDs #0x00 - #0x0F)").
+    if (a[7] > SBI_EXT_LEGACY_LAST)
         a[1] = (unsigned long)ret.value;
     return 4; // the ecall instruction
 }

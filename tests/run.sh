@@ -190,6 +190,7 @@ all_tests() {
     check sbi_legacy 5 "$OK" "tests/guests/sbi_legacy.c" "" \
         "legacy: hello through console_putchar" "ok: console_putchar preserves a1-a7" \
         "ok: console_getchar with nothing typed returns -1" \
+        "ok: legacy EIDs 0x03-0x07 and 0x09-0x0F preserve a1-a7" \
         "ok: set_timer: one timer interrupt arrived" \
         "hv1k: guest shut down (legacy SBI shutdown)" "!FAIL"
     check sbi_legacy_no_sstc 2 "$OK" "tests/guests/sbi_legacy.c --no-sstc" "" \
