@@ -660,13 +660,14 @@ __asm__(".text\n"
 #define SBI_ERROR(code) ((struct sbiret){(code), 0})
 
 // Checks a hart mask (SBI spec, "Hart list parameter"): -1 if it names a hart
-// that does not exist, 1 if it names hart 0 (the only one), 0 if none.
+// that does not exist, 1 if it names hart 0 (the only one), 0 if none. A base
+// that is no hart is an error even with an empty mask ("Hart Mask Errors").
 static int hart_mask_check(unsigned long mask, unsigned long mask_base) {
     if (mask_base == -1UL) // all harts
         return 1;
-    if (mask == 0)
-        return 0;
-    return mask_base == 0 && mask == 1 ? 1 : -1;
+    if (mask_base != 0 || mask > 1)
+        return -1;
+    return (int)mask;
 }
 
 // The guest's timer. With Sstc the guest owns vstimecmp: Linux writes it

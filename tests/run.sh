@@ -179,7 +179,9 @@ all_tests() {
         "ok: send_ipi to itself: the handler ran exactly once" \
         "ok: send_ipi to all harts: the handler ran exactly once" \
         "ok: send_ipi(mask 2, base 0): hart 1 -> SBI_ERR_INVALID_PARAM" \
+        "ok: send_ipi(mask 0, base 7): no hart 7 -> SBI_ERR_INVALID_PARAM" \
         "ok: remote_sfence_vma(mask 1, base 0, 0, -1) -> 0" \
+        "ok: remote_fence_i(mask 0, base 1): no hart 1 -> SBI_ERR_INVALID_PARAM" \
         "ok: remote_hfence_gvma (FID 4) -> SBI_ERR_NOT_SUPPORTED" "hart: done" "!FAIL"
     check sbi_dbcn 5 "$OK" "tests/guests/sbi_dbcn.c" "" \
         "dbcn: hello from one DBCN write" "ok: write of a buffer in RAM -> (0, its length)" \
