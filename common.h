@@ -89,6 +89,8 @@
 #define UART_SCR 7 // scratch
 #define IER_RX 0x01   // ERBFI: interrupt when data is ready
 #define IER_THRE 0x02 // ETBEI: interrupt when THR is empty
+#define IER_BITS 0x0f // the bits IER has (PC16550D data sheet): 4-7 read 0
+#define MCR_BITS 0x1f // the bits MCR has: DTR, RTS, OUT1, OUT2, LOOP; 5-7 read 0
 #define LCR_DLAB 0x80
 #define LSR_DR 0x01   // data ready
 #define LSR_THRE 0x20 // transmit holding register empty

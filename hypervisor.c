@@ -976,7 +976,8 @@ static void uart_write(struct vm *vm, unsigned long offset, unsigned long value)
         putchar((char)value);
         u->thr_empty_irq = 1;
     } else if (offset < 8) { // IIR's offset holds FCR; LSR/MSR read computed
-        u->reg[offset] = (uint8_t)(offset == UART_IER ? value & 0x0f : value);
+        uint8_t bits = offset == UART_IER ? IER_BITS : offset == UART_MCR ? MCR_BITS : 0xff;
+        u->reg[offset] = (uint8_t)(value & bits);
         if (offset == UART_IER && value & IER_THRE)
             u->thr_empty_irq = 1;
     }

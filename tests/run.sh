@@ -248,6 +248,7 @@ all_tests() {
     check uart_widths 10 "$OK" "tests/guests/uart_widths.c" "" "widths: ABCD" \
         "ok: lb of SCR 0x80 gives -128" "ok: ld of SCR 0x80 gives 0x80" \
         "ok: LSR reads 0x60" "ok: IER keeps only its low 4 bits" \
+        "ok: MCR keeps only its low 5 bits" \
         "ok: lb x0, 5(t0) runs on and changes nothing" "compressed: EFGH" \
         "ok: c.sdsp then c.ldsp of DLL gives 0x03" "uart_widths: done" \
         "hv1k: guest shut down (no reason)" "!FAIL"

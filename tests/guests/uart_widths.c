@@ -7,8 +7,9 @@
 //     sp-relative c.swsp, c.lwsp, c.sdsp, c.ldsp;
 //   - a load into x0, which must be performed and thrown away;
 // and that the registers keep what the driver wrote: the scratch register,
-// MCR, IER (low 4 bits only), FCR (seen in IIR), and the divisor latch behind
-// LCR.DLAB, while LSR says "transmitter empty, no input" (stdin is empty).
+// MCR (low 5 bits only), IER (low 4 bits only), FCR (seen in IIR), and the
+// divisor latch behind LCR.DLAB, while LSR says "transmitter empty, no input"
+// (stdin is empty).
 //
 // Each access is one inline-asm instruction, so the test knows exactly which
 // encoding hv1k has to decode (QEMU 7.2 leaves htinst 0: hv1k reads the
@@ -132,6 +133,13 @@ static void test_divisor_latch(void) {
     STORE("sb", UART_IER, 0xff);
     check_value(LOAD("lbu", UART_IER), 0x0f, "IER keeps only its low 4 bits");
     STORE("sb", UART_IER, 0);
+}
+
+// MCR has 5 bits (PC16550D data sheet): bits 5-7 read back as 0.
+static void test_modem_control(void) {
+    STORE("sb", UART_MCR, 0xff);
+    check_value(LOAD("lbu", UART_MCR), 0x1f, "MCR keeps only its low 5 bits");
+    STORE("sb", UART_MCR, 0);
 }
 
 // `lb x0, 5(t0)`: the load is done and its value thrown away. The guest then
@@ -267,6 +275,7 @@ int main(void) {
     test_load_widths();
     test_status_registers();
     test_divisor_latch();
+    test_modem_control();
     test_load_into_x0();
     test_compressed();
     printf("uart_widths: done\n");
