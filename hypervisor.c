@@ -152,9 +152,10 @@ _Static_assert(offsetof(struct vcpu, pc) == 256, "entry stub: pc at 256");
 
 // The emulated 16550's registers, as the guest's driver last wrote them.
 struct uart16550 {
-    uint8_t reg[8];     // by offset: IER, FCR (at IIR's offset), LCR, MCR, SCR
+    uint8_t reg[8];     // by offset: THR, IER, FCR (at IIR's offset), LCR, MCR, SCR
     uint8_t dll, dlm;   // the divisor latch, at offsets 0-1 while LCR.DLAB=1
     int thr_empty_irq;  // the "THR empty" interrupt is pending
+    int looped;         // loop mode: THR's byte waits in RBR (LSR.DR)
 };
 
 // The emulated interrupt controller's state (context 1 only).
@@ -934,13 +935,21 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
 // waits in hv1k's ring (`typed`) until the guest reads it. Interrupts follow the
 // 16550's rules: "data ready" while input waits and IER.ERBFI is set; "THR
 // empty" after a THR write or when IER.ETBEI is set, until IIR reports it or
-// THR is written again.
+// THR is written again. In loop mode (MCR.LOOP, PC16550D data sheet) the
+// modem outputs drive the modem inputs and the transmitter feeds the
+// receiver, one byte at a time: Linux's 8250 autoconfig() tests both.
+
+// LSR.DR: a byte waits for an RBR read. In loop mode the receiver hears only
+// the transmitter.
+static int uart_data_ready(const struct uart16550 *u) {
+    return u->reg[UART_MCR] & MCR_LOOP ? u->looped : host_input_ready();
+}
 
 // What the UART signals now, as IIR's low bits; not IIR_NONE means its
 // interrupt line (PLIC source UART_IRQ) is raised.
 static int uart_interrupt(struct vm *vm) {
     struct uart16550 *u = &vm->uart;
-    if (u->reg[UART_IER] & IER_RX && host_input_ready())
+    if (u->reg[UART_IER] & IER_RX && uart_data_ready(u))
         return IIR_RX;
     if (u->reg[UART_IER] & IER_THRE && u->thr_empty_irq)
         return IIR_THRE;
@@ -949,20 +958,26 @@ static int uart_interrupt(struct vm *vm) {
 
 static unsigned long uart_read(struct vm *vm, unsigned long offset) {
     struct uart16550 *u = &vm->uart;
-    int ch, iir;
+    int ch, iir, mcr = u->reg[UART_MCR];
     if (u->reg[UART_LCR] & LCR_DLAB && offset <= UART_IER)
         return offset == UART_RBR ? u->dll : u->dlm;
     switch (offset) {
-    case UART_RBR:
+    case UART_RBR: // in loop mode, the byte THR sent last
+        u->looped = 0;
+        if (mcr & MCR_LOOP)
+            return u->reg[UART_RBR];
         return (ch = host_getchar()) < 0 ? 0 : ch;
     case UART_IIR: // reporting "THR empty" clears it
         if ((iir = uart_interrupt(vm)) == IIR_THRE)
             u->thr_empty_irq = 0;
         return iir | (u->reg[UART_IIR] & FCR_FIFO_ENABLE ? IIR_FIFOS_ENABLED : 0);
     case UART_LSR:
-        return LSR_THRE | LSR_TEMT | (host_input_ready() ? LSR_DR : 0);
-    case UART_MSR:
-        return MSR_CTS | MSR_DSR | MSR_DCD;
+        return LSR_THRE | LSR_TEMT | (uart_data_ready(u) ? LSR_DR : 0);
+    case UART_MSR: // in loop mode, CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2
+        if (!(mcr & MCR_LOOP))
+            return MSR_CTS | MSR_DSR | MSR_DCD;
+        return (mcr & MCR_RTS ? MSR_CTS : 0) | (mcr & MCR_DTR ? MSR_DSR : 0) |
+               (mcr & MCR_OUT1 ? MSR_RI : 0) | (mcr & MCR_OUT2 ? MSR_DCD : 0);
     default: // IER, LCR, MCR, SCR: what the driver wrote
         return offset < 8 ? u->reg[offset] : 0;
     }
@@ -973,7 +988,10 @@ static void uart_write(struct vm *vm, unsigned long offset, unsigned long value)
     if (u->reg[UART_LCR] & LCR_DLAB && offset <= UART_IER) {
         *(offset == UART_RBR ? &u->dll : &u->dlm) = (uint8_t)value;
     } else if (offset == UART_RBR) { // THR: sent at once, so empty again
-        putchar((char)value);
+        u->reg[UART_RBR] = (uint8_t)value; // in loop mode, to the receiver
+        u->looped = (u->reg[UART_MCR] & MCR_LOOP) != 0;
+        if (!u->looped)
+            putchar((char)value);
         u->thr_empty_irq = 1;
     } else if (offset < 8) { // IIR's offset holds FCR; LSR/MSR read computed
         uint8_t bits = offset == UART_IER ? IER_BITS : offset == UART_MCR ? MCR_BITS : 0xff;

@@ -249,6 +249,10 @@ all_tests() {
         "ok: lb of SCR 0x80 gives -128" "ok: ld of SCR 0x80 gives 0x80" \
         "ok: LSR reads 0x60" "ok: IER keeps only its low 4 bits" \
         "ok: MCR keeps only its low 5 bits" \
+        "ok: loop mode: OUT2 and RTS read back in MSR as DCD and CTS (0x90)" \
+        "ok: loop mode: OUT1 and DTR read back in MSR as RI and DSR (0x60)" \
+        "ok: loop mode: each byte written to THR raises LSR.DR and IIR's received data, and RBR returns it" \
+        "!<looped>" \
         "ok: lb x0, 5(t0) runs on and changes nothing" "compressed: EFGH" \
         "ok: c.sdsp then c.ldsp of DLL gives 0x03" "uart_widths: done" \
         "hv1k: guest shut down (no reason)" "!FAIL"
