@@ -1239,7 +1239,11 @@ static void inject_exception(struct vcpu *vcpu, unsigned long cause,
                              unsigned long tval) {
     /* EXERCISE 9: exception injection */
     unsigned long vsstatus = READ_CSR(vsstatus);
-    unsigned long spp = READ_CSR(sstatus) & SSTATUS_SPP; // guest was in VS/VU
+    // Was the guest in VS or VU? hstatus.SPVP says: a trap from V=1 sets it,
+    // a trap from V=0 leaves it ("Hypervisor Status Register"). sstatus.SPP
+    // would not do: a failed HLVX traps in hv1k, and hypervisor_trap's sret
+    // sets SPP to U ("Privilege and Global Interrupt-Enable Stack").
+    unsigned long spp = READ_CSR(hstatus) & HSTATUS_SPVP ? SSTATUS_SPP : 0;
     unsigned long spie = vsstatus & SSTATUS_SIE ? SSTATUS_SPIE : 0;
     vsstatus &= ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE);
     WRITE_CSR(vsstatus, vsstatus | spp | spie);

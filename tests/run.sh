@@ -406,7 +406,7 @@ all_tests() {
         lr-uart flw-uart fsw-uart plic-edges plic-past-end hfence.vvma
         hfence.gvma hlv.w hsv.w csrr-hgatp csrw-hvip csrr-hedeleg csrw-hstatus
         mret vu-mode garbage-vsatp wfi-forever handler-stack-overflow
-        no-trap-vector interrupt-storm plic-priority-0)
+        no-trap-vector interrupt-storm plic-priority-0 stale-csrr-hgatp)
     local gpf="guest-page fault:" none="(no RAM or device), sepc 0x"
     check attacks 15 "$OK" "--serve tests/guests/attack.c --timeout 1" \
         "$(printf '%s\\n' "${attacks[@]}")" \
@@ -439,7 +439,8 @@ all_tests() {
         "request 28: $gpf store at GPA 0x7fffffe0 $none" \
         "request 29: $gpf fetch at GPA 0x0 $none" "request 30: time limit (1 s)" \
         "plic-priority-0: priority 0 reads 0x0, a claim gives source 0xa" \
-        "hv1k: served 31 requests (17 failed)" "!FAIL" "!PANIC"
+        "stale-csrr-hgatp: scause 0x2, SPP = S" \
+        "hv1k: served 32 requests (17 failed)" "!FAIL" "!PANIC"
     TIMEOUT=90 check ecall_flood 3 "$OK" "--serve tests/guests/attack.c --timeout 60" \
         "ecall-flood\n" "ecall-flood: 1000000 ecalls answered" \
         "hv1k: served 1 requests (0 failed)"
