@@ -89,6 +89,13 @@
 #define UART_SCR 7 // scratch
 #define IER_RX 0x01   // ERBFI: interrupt when data is ready
 #define IER_THRE 0x02 // ETBEI: interrupt when THR is empty
+#define IER_BITS 0x0f // the bits IER has (PC16550D data sheet): 4-7 read 0
+#define MCR_BITS 0x1f // the bits MCR has: DTR, RTS, OUT1, OUT2, LOOP; 5-7 read 0
+#define MCR_DTR 0x01  // the modem outputs: data terminal ready, request to send,
+#define MCR_RTS 0x02  // and OUT1, OUT2
+#define MCR_OUT1 0x04
+#define MCR_OUT2 0x08
+#define MCR_LOOP 0x10 // loop mode: the outputs drive the inputs, THR feeds RBR
 #define LCR_DLAB 0x80
 #define LSR_DR 0x01   // data ready
 #define LSR_THRE 0x20 // transmit holding register empty
@@ -100,6 +107,7 @@
 #define FCR_FIFO_ENABLE 0x01
 #define MSR_CTS 0x10 // clear to send, data set ready and carrier detect:
 #define MSR_DSR 0x20 // "a cable is plugged in"
+#define MSR_RI 0x40  // ring indicator
 #define MSR_DCD 0x80
 #define PLIC_BASE 0x0c000000UL // platform-level interrupt controller
 #define PLIC_SIZE 0x400000UL
@@ -182,6 +190,7 @@ struct boot_info {
 #define SBI_EXT_LEGACY_PUTCHAR 0x01
 #define SBI_EXT_LEGACY_GETCHAR 0x02
 #define SBI_EXT_LEGACY_SHUTDOWN 0x08
+#define SBI_EXT_LEGACY_LAST 0x0F // legacy EIDs are 0x00-0x0F (0x09-0x0F reserved)
 #define SBI_EXT_BASE 0x10
 #define SBI_EXT_TIME 0x54494D45
 #define SBI_EXT_IPI 0x735049

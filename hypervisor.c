@@ -203,9 +203,10 @@ static int expected_trap_came(void) {
 
 // The emulated 16550's registers, as the guest's driver last wrote them.
 struct uart16550 {
-    uint8_t reg[8];     // by offset: IER, FCR (at IIR's offset), LCR, MCR, SCR
+    uint8_t reg[8];     // by offset: THR, IER, FCR (at IIR's offset), LCR, MCR, SCR
     uint8_t dll, dlm;   // the divisor latch, at offsets 0-1 while LCR.DLAB=1
     int thr_empty_irq;  // the "THR empty" interrupt is pending
+    int looped;         // loop mode: THR's byte waits in RBR (LSR.DR)
 };
 
 // The emulated interrupt controller's state (context 1 only).
@@ -862,13 +863,14 @@ __attribute__((noreturn)) void start_vm(struct vcpu *vcpu) {
 #define SBI_ERROR(code) ((struct sbiret){(code), 0})
 
 // Checks a hart mask (SBI spec, "Hart list parameter"): -1 if it names a hart
-// that does not exist, 1 if it names hart 0 (the only one), 0 if none.
+// that does not exist, 1 if it names hart 0 (the only one), 0 if none. A base
+// that is no hart is an error even with an empty mask ("Hart Mask Errors").
 static int hart_mask_check(unsigned long mask, unsigned long mask_base) {
     if (mask_base == -1UL) // all harts
         return 1;
-    if (mask == 0)
-        return 0;
-    return mask_base == 0 && mask == 1 ? 1 : -1;
+    if (mask_base != 0 || mask > 1)
+        return -1;
+    return (int)mask;
 }
 
 // The guest's timer. With Sstc the guest owns vstimecmp: Linux writes it
@@ -1117,7 +1119,9 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
     }
     vcpu->vm->exits.sbi++;
     a[0] = (unsigned long)ret.error;
-    if (a[7] > SBI_EXT_LEGACY_SHUTDOWN) // legacy calls preserve a1
+    // Legacy EIDs, offered or not, preserve every register but a0 (SBI spec,
+    // "Legacy Extensions (EIDs #0x00 - #0x0F)").
+    if (a[7] > SBI_EXT_LEGACY_LAST)
         a[1] = (unsigned long)ret.value;
     return 4; // the ecall instruction
 }
@@ -1133,13 +1137,22 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
 // waits in hv1k's ring (`typed`) until the guest reads it. Interrupts follow the
 // 16550's rules: "data ready" while input waits and IER.ERBFI is set; "THR
 // empty" after a THR write or when IER.ETBEI is set, until IIR reports it or
-// THR is written again.
+// THR is written again. In loop mode (MCR.LOOP, PC16550D data sheet) the
+// modem outputs drive the modem inputs and the transmitter feeds the
+// receiver, one byte at a time: Linux's 8250 autoconfig() tests both.
+
+// LSR.DR: a byte waits for an RBR read. In loop mode the receiver hears only
+// the transmitter.
+static int uart_data_ready(const struct vm *vm) {
+    const struct uart16550 *u = &vm->uart;
+    return u->reg[UART_MCR] & MCR_LOOP ? u->looped : host_input_ready(vm);
+}
 
 // What the UART signals now, as IIR's low bits; not IIR_NONE means its
 // interrupt line (PLIC source UART_IRQ) is raised.
 static int uart_interrupt(struct vm *vm) {
     struct uart16550 *u = &vm->uart;
-    if (u->reg[UART_IER] & IER_RX && host_input_ready(vm))
+    if (u->reg[UART_IER] & IER_RX && uart_data_ready(vm))
         return IIR_RX;
     if (u->reg[UART_IER] & IER_THRE && u->thr_empty_irq)
         return IIR_THRE;
@@ -1148,11 +1161,14 @@ static int uart_interrupt(struct vm *vm) {
 
 static unsigned long uart_read(struct vm *vm, unsigned long offset) {
     struct uart16550 *u = &vm->uart;
-    int ch, iir;
+    int ch, iir, mcr = u->reg[UART_MCR];
     if (u->reg[UART_LCR] & LCR_DLAB && offset <= UART_IER)
         return offset == UART_RBR ? u->dll : u->dlm;
     switch (offset) {
-    case UART_RBR:
+    case UART_RBR: // in loop mode, the byte THR sent last
+        u->looped = 0;
+        if (mcr & MCR_LOOP)
+            return u->reg[UART_RBR];
         return (ch = host_getchar(vm)) < 0 ? 0 : ch;
     case UART_IIR: // reporting "THR empty" clears it
         if ((iir = uart_interrupt(vm)) == IIR_THRE)
@@ -1160,9 +1176,12 @@ static unsigned long uart_read(struct vm *vm, unsigned long offset) {
         return iir | (u->reg[UART_IIR] & FCR_FIFO_ENABLE ? IIR_FIFOS_ENABLED : 0);
     case UART_LSR: // a guest that looks for input has printed its prompt
         vm_flush(vm);
-        return LSR_THRE | LSR_TEMT | (host_input_ready(vm) ? LSR_DR : 0);
-    case UART_MSR:
-        return MSR_CTS | MSR_DSR | MSR_DCD;
+        return LSR_THRE | LSR_TEMT | (uart_data_ready(vm) ? LSR_DR : 0);
+    case UART_MSR: // in loop mode, CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2
+        if (!(mcr & MCR_LOOP))
+            return MSR_CTS | MSR_DSR | MSR_DCD;
+        return (mcr & MCR_RTS ? MSR_CTS : 0) | (mcr & MCR_DTR ? MSR_DSR : 0) |
+               (mcr & MCR_OUT1 ? MSR_RI : 0) | (mcr & MCR_OUT2 ? MSR_DCD : 0);
     default: // IER, LCR, MCR, SCR: what the driver wrote
         return offset < 8 ? u->reg[offset] : 0;
     }
@@ -1173,10 +1192,14 @@ static void uart_write(struct vm *vm, unsigned long offset, unsigned long value)
     if (u->reg[UART_LCR] & LCR_DLAB && offset <= UART_IER) {
         *(offset == UART_RBR ? &u->dll : &u->dlm) = (uint8_t)value;
     } else if (offset == UART_RBR) { // THR: sent at once, so empty again
-        vm_putchar(vm, (char)value);
+        u->reg[UART_RBR] = (uint8_t)value; // in loop mode, to the receiver
+        u->looped = (u->reg[UART_MCR] & MCR_LOOP) != 0;
+        if (!u->looped)
+            vm_putchar(vm, (char)value);
         u->thr_empty_irq = 1;
     } else if (offset < 8) { // IIR's offset holds FCR; LSR/MSR read computed
-        u->reg[offset] = (uint8_t)(offset == UART_IER ? value & 0x0f : value);
+        uint8_t bits = offset == UART_IER ? IER_BITS : offset == UART_MCR ? MCR_BITS : 0xff;
+        u->reg[offset] = (uint8_t)(value & bits);
         if (offset == UART_IER && value & IER_THRE)
             u->thr_empty_irq = 1;
     }
@@ -1193,13 +1216,14 @@ static uint32_t plic_pending(struct vm *vm) { // raised lines not yet claimed
     return lines & ~vm->plic.claimed;
 }
 
-// The pending, enabled source of highest priority above the threshold, or 0.
+// The pending, enabled source of highest priority above the threshold, or 0
+// (no source: 0 has no priority to compare with). Ties go to the lowest ID.
 static uint32_t plic_best_source(struct vm *vm) {
     struct plic *p = &vm->plic;
     uint32_t ready = plic_pending(vm) & p->enable, best = 0;
     for (uint32_t src = 1; src < PLIC_SOURCES && ready >> src; src++)
         if (ready >> src & 1 && p->priority[src] > p->threshold &&
-            p->priority[src] > p->priority[best])
+            (best == 0 || p->priority[src] > p->priority[best]))
             best = src;
     return best;
 }
@@ -1234,7 +1258,7 @@ static unsigned long plic_read(struct vm *vm, unsigned long offset) {
 
 static void plic_write(struct vm *vm, unsigned long offset, unsigned long value) {
     struct plic *p = &vm->plic;
-    if (offset < 4 * PLIC_SOURCES)
+    if (offset >= 4 && offset < 4 * PLIC_SOURCES) // source 0 does not exist
         p->priority[offset / 4] = value & 7;
     else if (offset == PLIC_ENABLE_CTX1)
         p->enable = (uint32_t)value & ~1u; // there is no source 0
@@ -1419,7 +1443,11 @@ static void inject_exception(struct vcpu *vcpu, unsigned long cause,
                              unsigned long tval) {
     /* EXERCISE 9: exception injection */
     unsigned long vsstatus = READ_CSR(vsstatus);
-    unsigned long spp = READ_CSR(sstatus) & SSTATUS_SPP; // guest was in VS/VU
+    // Was the guest in VS or VU? hstatus.SPVP says: a trap from V=1 sets it,
+    // a trap from V=0 leaves it ("Hypervisor Status Register"). sstatus.SPP
+    // would not do: a failed HLVX traps in hv1k, and hypervisor_trap's sret
+    // sets SPP to U ("Privilege and Global Interrupt-Enable Stack").
+    unsigned long spp = READ_CSR(hstatus) & HSTATUS_SPVP ? SSTATUS_SPP : 0;
     unsigned long spie = vsstatus & SSTATUS_SIE ? SSTATUS_SPIE : 0;
     vsstatus &= ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE);
     WRITE_CSR(vsstatus, vsstatus | spp | spie);

@@ -179,7 +179,9 @@ all_tests() {
         "ok: send_ipi to itself: the handler ran exactly once" \
         "ok: send_ipi to all harts: the handler ran exactly once" \
         "ok: send_ipi(mask 2, base 0): hart 1 -> SBI_ERR_INVALID_PARAM" \
+        "ok: send_ipi(mask 0, base 7): no hart 7 -> SBI_ERR_INVALID_PARAM" \
         "ok: remote_sfence_vma(mask 1, base 0, 0, -1) -> 0" \
+        "ok: remote_fence_i(mask 0, base 1): no hart 1 -> SBI_ERR_INVALID_PARAM" \
         "ok: remote_hfence_gvma (FID 4) -> SBI_ERR_NOT_SUPPORTED" "hart: done" "!FAIL"
     check sbi_dbcn 5 "$OK" "tests/guests/sbi_dbcn.c" "" \
         "dbcn: hello from one DBCN write" "ok: write of a buffer in RAM -> (0, its length)" \
@@ -190,6 +192,7 @@ all_tests() {
     check sbi_legacy 5 "$OK" "tests/guests/sbi_legacy.c" "" \
         "legacy: hello through console_putchar" "ok: console_putchar preserves a1-a7" \
         "ok: console_getchar with nothing typed returns -1" \
+        "ok: legacy EIDs 0x03-0x07 and 0x09-0x0F preserve a1-a7" \
         "ok: set_timer: one timer interrupt arrived" \
         "hv1k: guest shut down (legacy SBI shutdown)" "!FAIL"
     check sbi_legacy_no_sstc 2 "$OK" "tests/guests/sbi_legacy.c --no-sstc" "" \
@@ -245,6 +248,11 @@ all_tests() {
     check uart_widths 10 "$OK" "tests/guests/uart_widths.c" "" "widths: ABCD" \
         "ok: lb of SCR 0x80 gives -128" "ok: ld of SCR 0x80 gives 0x80" \
         "ok: LSR reads 0x60" "ok: IER keeps only its low 4 bits" \
+        "ok: MCR keeps only its low 5 bits" \
+        "ok: loop mode: OUT2 and RTS read back in MSR as DCD and CTS (0x90)" \
+        "ok: loop mode: OUT1 and DTR read back in MSR as RI and DSR (0x60)" \
+        "ok: loop mode: each byte written to THR raises LSR.DR and IIR's received data, and RBR returns it" \
+        "!<looped>" \
         "ok: lb x0, 5(t0) runs on and changes nothing" "compressed: EFGH" \
         "ok: c.sdsp then c.ldsp of DLL gives 0x03" "uart_widths: done" \
         "hv1k: guest shut down (no reason)" "!FAIL"
@@ -398,7 +406,7 @@ all_tests() {
         lr-uart flw-uart fsw-uart plic-edges plic-past-end hfence.vvma
         hfence.gvma hlv.w hsv.w csrr-hgatp csrw-hvip csrr-hedeleg csrw-hstatus
         mret vu-mode garbage-vsatp wfi-forever handler-stack-overflow
-        no-trap-vector interrupt-storm)
+        no-trap-vector interrupt-storm plic-priority-0 stale-csrr-hgatp)
     local gpf="guest-page fault:" none="(no RAM or device), sepc 0x"
     check attacks 15 "$OK" "--serve tests/guests/attack.c --timeout 1" \
         "$(printf '%s\\n' "${attacks[@]}")" \
@@ -430,7 +438,9 @@ all_tests() {
         "request 27: time limit (1 s)" \
         "request 28: $gpf store at GPA 0x7fffffe0 $none" \
         "request 29: $gpf fetch at GPA 0x0 $none" "request 30: time limit (1 s)" \
-        "hv1k: served 30 requests (17 failed)" "!FAIL" "!PANIC"
+        "plic-priority-0: priority 0 reads 0x0, a claim gives source 0xa" \
+        "stale-csrr-hgatp: scause 0x2, SPP = S" \
+        "hv1k: served 32 requests (17 failed)" "!FAIL" "!PANIC"
     TIMEOUT=90 check ecall_flood 3 "$OK" "--serve tests/guests/attack.c --timeout 60" \
         "ecall-flood\n" "ecall-flood: 1000000 ecalls answered" \
         "hv1k: served 1 requests (0 failed)"

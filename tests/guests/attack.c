@@ -198,6 +198,60 @@ static void from_user_mode(void) {
            "and 0x%lx", ok ? "" : "FAIL: ", user_stval[0], user_stval[1]);
 }
 
+// ---- An exit whose instruction hv1k cannot read back ----
+// hv1k reads the instruction behind a virtual-instruction exit with HLVX,
+// which walks the guest's page table afresh. The guest maps a page of code
+// at STALE_VA too, runs it there once (the fetch caches the translation),
+// clears that PTE without sfence.vma, and jumps to the page's
+// `csrr t1, hgatp`: the stale fetch runs it, and hv1k's HLVX faults in hv1k.
+// The guest must still get its illegal-instruction exception as taken from
+// where it was, VS-mode: its handler must see sstatus.SPP = S.
+#define STALE_VA 0x40000000UL
+extern const char stale_page[];
+__asm__(".pushsection .text.stale_page, \"ax\", @progbits\n"
+        ".balign 4096\n"
+        "stale_page:\n"
+        ".option push\n.option norvc\n"
+        "    ret\n"            // offset 0: run once, to cache the translation
+        "    csrr t1, hgatp\n" // offset 4
+        ".option pop\n"
+        ".balign 4096\n"
+        ".popsection\n");
+static uint64_t stale_root[512] __attribute__((aligned(PAGE_SIZE)));
+static uint64_t stale_l1[512] __attribute__((aligned(PAGE_SIZE)));
+static uint64_t stale_l0[512] __attribute__((aligned(PAGE_SIZE)));
+static volatile unsigned long stale_scause, stale_spp, stale_resume;
+
+// Notes what the exception says, and goes on at stale_resume in VS-mode.
+__attribute__((interrupt("supervisor"), aligned(4))) static void
+on_stale_trap(void) {
+    stale_scause = READ_CSR(scause);
+    stale_spp = READ_CSR(sstatus) & SSTATUS_SPP;
+    WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SPP);
+    WRITE_CSR(sepc, stale_resume);
+}
+
+// Every page it writes (.bss, the stack) was written before, so no VM exit
+// (which flushes QEMU's TLB) comes between the first run and the jump.
+static void stale_csrr_hgatp(void) {
+    stale_root[VPN2(GUEST_RAM_BASE)] = PTE_LEAF(GUEST_RAM_BASE, PTE_R | PTE_W | PTE_X);
+    stale_root[VPN2(STALE_VA)] = PTE_TABLE(stale_l1);
+    stale_l1[VPN1(STALE_VA)] = PTE_TABLE(stale_l0);
+    stale_l0[VPN0(STALE_VA)] = PTE_LEAF(stale_page, PTE_R | PTE_X);
+    WRITE_CSR(stvec, (unsigned long)on_stale_trap);
+    paging_on(stale_root);
+    ((void (*)(void))STALE_VA)(); // the `ret`
+    stale_l0[VPN0(STALE_VA)] = 0;  // V=0, and no sfence.vma
+    __asm__ __volatile__("la t0, 1f\n"
+                         "sd t0, 0(%0)\n"
+                         "jr %1\n" // to the csrr
+                         "1:\n" ::"r"(&stale_resume), "r"(STALE_VA + 4)
+                         : "t0", "t1", "memory");
+    paging_off();
+    ANSWER("stale-csrr-hgatp: scause 0x%lx, SPP = %s", stale_scause,
+           stale_spp ? "S" : "U");
+}
+
 // ---- State the guest may scribble on ----
 static void garbage_vsatp(void) {
     WRITE_CSR(satp, -1UL); // an unsupported mode: the write is ignored (WARL)
@@ -220,6 +274,21 @@ static void plic_edges(void) {
     *(volatile uint32_t *)PLIC_PRIORITY(PLIC_SOURCES - 1) = 7;
     unsigned long last = *(volatile uint32_t *)PLIC_PRIORITY(PLIC_SOURCES - 1);
     ANSWER("plic-edges: 14 registers read 0x%lx, priority 31 keeps 0x%lx", sum, last);
+}
+
+// Source 0 does not exist (PLIC spec, "Memory Map": its priority word is
+// reserved): a write there must neither stick nor change what a claim
+// returns. The UART's "THR empty" is its one raised line.
+static void plic_priority_0(void) {
+    volatile uint8_t *uart = (uint8_t *)UART_BASE;
+    *(volatile uint32_t *)PLIC_PRIORITY(0) = 7;
+    *(volatile uint32_t *)PLIC_PRIORITY(UART_IRQ) = 1;
+    *(volatile uint32_t *)(PLIC_BASE + PLIC_ENABLE_CTX1) = 1u << UART_IRQ;
+    uart[UART_IER] = IER_THRE;
+    unsigned long priority_0 = *(volatile uint32_t *)PLIC_PRIORITY(0);
+    unsigned long claimed = *(volatile uint32_t *)(PLIC_BASE + PLIC_CLAIM_CTX1);
+    ANSWER("plic-priority-0: priority 0 reads 0x%lx, a claim gives source 0x%lx",
+           priority_0, claimed);
 }
 
 // ---- Guests that misbehave with time ----
@@ -333,6 +402,8 @@ static const struct attack attacks[] = {
     {"handler-stack-overflow", handler_stack_overflow},
     {"no-trap-vector", no_trap_vector},
     {"interrupt-storm", interrupt_storm},
+    {"plic-priority-0", plic_priority_0},
+    {"stale-csrr-hgatp", stale_csrr_hgatp},
 };
 #define ATTACKS (sizeof attacks / sizeof attacks[0])
 

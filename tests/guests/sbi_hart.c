@@ -8,12 +8,14 @@
 // - IPI: send_ipi to itself raises a supervisor software interrupt that the
 //   guest takes in its own trap handler, exactly once per IPI, both with
 //   hart_mask 1 and with hart_mask_base -1 ("all harts"); an IPI stays pending
-//   while interrupts are off; an empty mask sends nothing; a mask naming the
-//   nonexistent hart 1 is SBI_ERR_INVALID_PARAM and sends nothing;
+//   while interrupts are off; an empty mask (base 0) sends nothing; a mask
+//   naming the nonexistent hart 1, or a base that is no hart (even with an
+//   empty mask: SBI spec, "Hart Mask Errors"), is SBI_ERR_INVALID_PARAM and
+//   sends nothing;
 // - RFENCE: remote_fence_i and remote_sfence_vma on hart 0 succeed, a mask
-//   naming hart 1 is SBI_ERR_INVALID_PARAM, and remote_hfence_gvma (for
-//   guests that run guests, which hv1k does not offer) is
-//   SBI_ERR_NOT_SUPPORTED.
+//   naming hart 1 or a base that is no hart is SBI_ERR_INVALID_PARAM, and
+//   remote_hfence_gvma (for guests that run guests, which hv1k does not
+//   offer) is SBI_ERR_NOT_SUPPORTED.
 #include "../../guest/guest.h"
 
 #define IRQ_S_SOFT 1               // the guest's own view: sip/sie bit 1, SSIP
@@ -107,6 +109,8 @@ static void test_ipi(void) {
                  "send_ipi(mask 2, base 0): hart 1 -> SBI_ERR_INVALID_PARAM");
     expect_error(send_ipi(1, 1), SBI_ERR_INVALID_PARAM,
                  "send_ipi(mask 1, base 1): hart 1 -> SBI_ERR_INVALID_PARAM");
+    expect_error(send_ipi(0, 7), SBI_ERR_INVALID_PARAM,
+                 "send_ipi(mask 0, base 7): no hart 7 -> SBI_ERR_INVALID_PARAM");
     check(soft_interrupts_after_a_while() == 0 && !(READ_CSR(sip) & SIP_SSIP),
           "no interrupt from the empty or invalid masks");
     interrupts_off();
@@ -133,6 +137,8 @@ static void test_rfence(void) {
                  "remote_sfence_vma(mask 2): hart 1 -> SBI_ERR_INVALID_PARAM");
     expect_error(rfence(SBI_RFENCE_FENCE_I, 1, 1, 0, 0), SBI_ERR_INVALID_PARAM,
                  "remote_fence_i(mask 1, base 1): hart 1 -> SBI_ERR_INVALID_PARAM");
+    expect_error(rfence(SBI_RFENCE_FENCE_I, 0, 1, 0, 0), SBI_ERR_INVALID_PARAM,
+                 "remote_fence_i(mask 0, base 1): no hart 1 -> SBI_ERR_INVALID_PARAM");
     expect_error(rfence(RFENCE_REMOTE_HFENCE_GVMA, 1, 0, 0, -1),
                  SBI_ERR_NOT_SUPPORTED,
                  "remote_hfence_gvma (FID 4) -> SBI_ERR_NOT_SUPPORTED");

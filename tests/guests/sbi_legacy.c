@@ -6,6 +6,8 @@
 // - a legacy call changes a0 only: a1-a7 come back exactly as the guest put
 //   them (a new-style call would have overwritten a1 with sbiret.value);
 // - console_getchar (EID 0x02) with nothing typed returns -1 in a0;
+// - the legacy EIDs hv1k does not offer (0x03-0x07, and the reserved
+//   0x09-0x0F) answer SBI_ERR_NOT_SUPPORTED in a0 and leave a1-a7 alone too;
 // - no timer interrupt is pending before the guest asks for one;
 // - set_timer (EID 0x00) delivers a supervisor timer interrupt to the guest's
 //   own handler, not before the time asked for, and set_timer(-1) clears it;
@@ -81,6 +83,24 @@ static void test_console_getchar(void) {
           "console_getchar preserves a1-a7");
 }
 
+// Every legacy EID but the four hv1k offers and shutdown: 0x03-0x07
+// (clear_ipi, send_ipi and the remote fences) and the reserved 0x09-0x0F.
+// They are still legacy calls: only a0 may change.
+static void test_unoffered(void) {
+    int all_unsupported = 1, all_preserved = 1;
+    for (long eid = 0x03; eid <= 0x0F; eid++) {
+        if (eid == SBI_EXT_LEGACY_SHUTDOWN)
+            continue;
+        struct legacy_regs r = legacy_call(eid, 0);
+        if (r.a[0] != SBI_ERR_NOT_SUPPORTED)
+            printf("  EID 0x%lx: a0 is %ld\n", eid, r.a[0]);
+        all_unsupported &= r.a[0] == SBI_ERR_NOT_SUPPORTED;
+        all_preserved &= registers_preserved(&r, eid);
+    }
+    check(all_unsupported, "legacy EIDs 0x03-0x07 and 0x09-0x0F -> SBI_ERR_NOT_SUPPORTED");
+    check(all_preserved, "legacy EIDs 0x03-0x07 and 0x09-0x0F preserve a1-a7");
+}
+
 // The guest's trap handler: hv1k delegates the guest's timer interrupt
 // (hideleg), which arrives here as "supervisor timer interrupt". set_timer
 // with a time that never comes clears it, as the spec asks.
@@ -136,6 +156,7 @@ static void test_set_timer(void) {
 int main(void) {
     test_console_putchar();
     test_console_getchar();
+    test_unoffered();
     test_set_timer();
     if (failures)
         return 1; // shut down with "system failure"

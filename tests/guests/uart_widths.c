@@ -7,8 +7,10 @@
 //     sp-relative c.swsp, c.lwsp, c.sdsp, c.ldsp;
 //   - a load into x0, which must be performed and thrown away;
 // and that the registers keep what the driver wrote: the scratch register,
-// MCR, IER (low 4 bits only), FCR (seen in IIR), and the divisor latch behind
-// LCR.DLAB, while LSR says "transmitter empty, no input" (stdin is empty).
+// MCR (low 5 bits only), IER (low 4 bits only), FCR (seen in IIR), and the
+// divisor latch behind LCR.DLAB, while LSR says "transmitter empty, no input"
+// (stdin is empty). In loop mode (MCR.LOOP) the modem outputs read back as
+// the modem inputs, and each byte written to THR is received, not printed.
 //
 // Each access is one inline-asm instruction, so the test knows exactly which
 // encoding hv1k has to decode (QEMU 7.2 leaves htinst 0: hv1k reads the
@@ -31,13 +33,22 @@
 #define UART_SCR 7 // scratch
 #define LCR_8N1 0x03  // 8 data bits, no parity, 1 stop bit
 #define LCR_DLAB 0x80 // divisor latch access bit
+#define LSR_DR 0x01   // data ready
 #define LSR_THRE 0x20 // transmit holding register empty
 #define LSR_TEMT 0x40 // transmitter empty
 #define FCR_FIFO_ENABLE 0x01
+#define IER_RX 0x01 // interrupt when data is ready
 #define IIR_NO_INTERRUPT 0x01
+#define IIR_RX 0x04 // received data available
 #define IIR_FIFOS_ENABLED 0xc0
+#define MCR_DTR 0x01 // the modem outputs: data terminal ready, request to send,
+#define MCR_RTS 0x02 // and OUT1, OUT2
+#define MCR_OUT1 0x04
+#define MCR_OUT2 0x08
+#define MCR_LOOP 0x10 // loop mode
 #define MSR_CTS 0x10
 #define MSR_DSR 0x20
+#define MSR_RI 0x40
 #define MSR_DCD 0x80
 
 // A value no load returns: each load's destination starts as this, so a load
@@ -132,6 +143,42 @@ static void test_divisor_latch(void) {
     STORE("sb", UART_IER, 0xff);
     check_value(LOAD("lbu", UART_IER), 0x0f, "IER keeps only its low 4 bits");
     STORE("sb", UART_IER, 0);
+}
+
+// MCR has 5 bits (PC16550D data sheet): bits 5-7 read back as 0.
+static void test_modem_control(void) {
+    STORE("sb", UART_MCR, 0xff);
+    check_value(LOAD("lbu", UART_MCR), 0x1f, "MCR keeps only its low 5 bits");
+    STORE("sb", UART_MCR, 0);
+}
+
+// Loop mode (PC16550D data sheet, MCR bit 4): the modem outputs drive the
+// inputs, CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2 (Linux's 8250
+// autoconfig() checks MSR 0x90 with OUT2 and RTS), and the transmitter feeds
+// the receiver: each byte written to THR raises LSR.DR (and, with IER.ERBFI,
+// IIR's "received data") and comes back through RBR; none reaches the
+// console, which the test checks for the whole "<looped>".
+static void test_loopback(void) {
+    static const char bytes[] = "<looped>";
+    int received = 1;
+    STORE("sb", UART_MCR, MCR_LOOP | MCR_OUT2 | MCR_RTS);
+    check_value(LOAD("lbu", UART_MSR), MSR_DCD | MSR_CTS,
+                "loop mode: OUT2 and RTS read back in MSR as DCD and CTS (0x90)");
+    STORE("sb", UART_MCR, MCR_LOOP | MCR_OUT1 | MCR_DTR);
+    check_value(LOAD("lbu", UART_MSR), MSR_RI | MSR_DSR,
+                "loop mode: OUT1 and DTR read back in MSR as RI and DSR (0x60)");
+    STORE("sb", UART_IER, IER_RX);
+    for (const char *b = bytes; *b; b++) {
+        STORE("sb", UART_THR, *b);
+        received &= LOAD("lbu", UART_LSR) == (LSR_THRE | LSR_TEMT | LSR_DR);
+        received &= LOAD("lbu", UART_IIR) == IIR_RX;
+        received &= LOAD("lbu", UART_RBR) == (unsigned char)*b;
+        received &= LOAD("lbu", UART_LSR) == (LSR_THRE | LSR_TEMT);
+    }
+    STORE("sb", UART_IER, 0);
+    STORE("sb", UART_MCR, 0);
+    check(received, "loop mode: each byte written to THR raises LSR.DR and IIR's "
+                    "received data, and RBR returns it");
 }
 
 // `lb x0, 5(t0)`: the load is done and its value thrown away. The guest then
@@ -267,6 +314,8 @@ int main(void) {
     test_load_widths();
     test_status_registers();
     test_divisor_latch();
+    test_modem_control();
+    test_loopback();
     test_load_into_x0();
     test_compressed();
     printf("uart_widths: done\n");
