@@ -1495,7 +1495,7 @@ static unsigned long handle_timer_interrupt(struct vcpu *vcpu) {
 // Host console input arrives as an interrupt, so that an idle guest causes
 // no exits: the real UART's receive interrupt, through the real PLIC, to
 // hv1k's own S-mode context on one hart: the hart whose VM has the input
-// focus (with --serve from a terminal, the hart reading the next request).
+// focus.
 static void route_console_irq(unsigned long hartid) {
     volatile uint32_t *plic = (uint32_t *)PLIC_BASE;
     for (unsigned long i = 0; i < boot_info->harts; i++) {
@@ -1582,7 +1582,9 @@ static void wait_for_turn(struct vm *vm) {
 }
 
 // The next input byte: from the file run.sh loaded (stdin was a pipe or a
-// file), or typed, and then echoed. -1 at the end of the file.
+// file), or typed, and then echoed. -1 at the end of the file. (Typed
+// requests come one at a time: run.sh gives them one hart, so its VM has
+// the input, as VM 1 always has at first.)
 static int serve_getchar(struct vm *vm) {
     if (boot_info->flags & BOOT_INPUT_FILE)
         return serve.input_pos < boot_info->input_size
@@ -1592,23 +1594,16 @@ static int serve_getchar(struct vm *vm) {
         __asm__ __volatile__("wfi");
         host_console_claim();
     }
-    lock(&console.lock);
     putchar(ch == '\r' ? '\n' : (char)ch);
-    unlock(&console.lock);
     return ch;
 }
 
 // Reads one line into `line` (its first SERVE_REQUEST_MAX bytes) and
 // returns its whole length. A line ends at \n or \r (run.sh turned a file's
-// \r\n into \n); Ctrl-D or the end of the file also ends the input. Typed
-// input goes to this hart while it reads.
+// \r\n into \n); Ctrl-D or the end of the file also ends the input.
 static unsigned long serve_read_line(struct vm *vm, uint8_t *line) {
     unsigned long n = 0;
     int ch;
-    lock(&input.lock);
-    input.focus = vm;
-    route_console_irq(vm->hartid);
-    unlock(&input.lock);
     while ((ch = serve_getchar(vm)) >= 0 && ch != '\n' && ch != '\r' &&
            ch != KEY_END_OF_INPUT)
         if (n++ < SERVE_REQUEST_MAX)

@@ -415,6 +415,7 @@ timeout=$((10#$timeout)) trace=$((10#$trace)) # "010" is ten, not octal eight
 harts=${harts:-1}
 [[ $harts =~ ^[0-9]{1,3}$ ]] && ((10#$harts >= 1)) || die "bad --harts '$harts' (a whole number from 1)"
 harts=$((10#$harts))
+[ "$harts" = 1 ] || [ ! -t 0 ] || die "--harts $harts takes its requests from a pipe or a file (typed ones come one at a time)"
 [ ${#files[@]} -le "$MAX_VMS" ] && [ "$harts" -le "$MAX_VMS" ] ||
     die "at most $MAX_VMS VMs, one hart each: hv1k's limit (MAX_VMS in common.h), below the 512 harts of QEMU's virt machine"
 if [ -n "$load_addr" ]; then

@@ -39,9 +39,9 @@ done
 
 # Operations per benchmark run.
 if [ "$quick" = 1 ]; then
-    n_null=10000 n_mmio=10000 n_compute=$((1 << 20)) n_memory=$((16384 * 4)) n_timer=1000 n_serve=200
+    n_null=10000 n_mmio=10000 n_compute=$((1 << 20)) n_memory=$((16384 * 4)) n_timer=1000 n_serve=200 n_work=10
 else
-    n_null=1000000 n_mmio=100000 n_compute=$((16 << 20)) n_memory=$((16384 * 64)) n_timer=10000 n_serve=1000
+    n_null=1000000 n_mmio=100000 n_compute=$((16 << 20)) n_memory=$((16384 * 64)) n_timer=10000 n_serve=1000 n_work=60
 fi
 
 # run.sh installs what is missing (gnuplot too, with HV1K_BENCH=1) and builds hv1k.
@@ -134,6 +134,32 @@ exits_per_byte() {
 # --serve: the summary line's "NAME median/p99" pairs.
 serve_figures() { # prints "create_med create_p99 run_med ... total_p99"
     sed -n 's/.*median\/p99: create \([0-9]*\)\/\([0-9]*\), run \([0-9]*\)\/\([0-9]*\), destroy \([0-9]*\)\/\([0-9]*\), total \([0-9]*\)\/\([0-9]*\).*/\1 \2 \3 \4 \5 \6 \7 \8/p' "$work/log"
+}
+
+# Requests per second of the compute-heavy tests/guests/serve_work.c with
+# --serve --harts HARTS, from run.sh's start to its end; nan unless every
+# request was answered.
+serve_rate() { # serve_rate HARTS
+    local start end
+    start=$(date +%s%N)
+    seq "$n_work" | QEMU=$QEMU BIOS=$BIOS timeout 300 "$top/run.sh" --serve --harts "$1" \
+        "$top/tests/guests/serve_work.c" >"$work/log" 2>&1 || true
+    end=$(date +%s%N)
+    grep -q "served $n_work requests (0 failed)" "$work/log" || { echo nan; return; }
+    awk -v n="$n_work" -v ns=$((end - start)) 'BEGIN { printf "%.1f\n", n / (ns / 1e9) }'
+}
+
+# What each VM beyond the first adds to a run, in ms: four VMs that end at
+# once against one (starting a hart through HSM, building its VM, its
+# device tree), from run.sh's start to its end, over three.
+further_vm_ms() {
+    local early=$top/tests/guests/early.c t1 t4
+    QEMU=$QEMU BIOS=$BIOS "$top/run.sh" "$early" "$early" >/dev/null 2>&1 || true # builds it
+    t1=$(date +%s%N)
+    QEMU=$QEMU BIOS=$BIOS "$top/run.sh" "$early" >/dev/null 2>&1 || true
+    t4=$(date +%s%N)
+    QEMU=$QEMU BIOS=$BIOS "$top/run.sh" "$early" "$early" "$early" "$early" >/dev/null 2>&1 || true
+    awk -v a=$((t4 - t1)) -v b=$(($(date +%s%N) - t4)) 'BEGIN { printf "%.1f\n", (b - a) / 3 / 1e6 }'
 }
 
 # run.sh's own time before it starts QEMU, with nothing to build: a stand-in
@@ -246,6 +272,9 @@ for round in $(seq "$rounds"); do
     add serve-destroy hv1k "$d"; add serve-destroy-p99 hv1k "$d99"
     add serve-total hv1k "$t"; add serve-total-p99 hv1k "$t99"
     add run.sh-startup hv1k "$(startup_ms)"
+    add serve-work-1 hv1k "$(serve_rate 1)"
+    add serve-work-2 hv1k "$(serve_rate 2)"
+    add further-vm hv1k "$(further_vm_ms)"
 done
 
 # ---- The table ----
@@ -270,11 +299,20 @@ ratio() { # median of ROW in PLACE A over PLACE B, or "-"
     awk -v a="$a" -v b="$b" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.2f\n", a / b }'
 }
 
+# The median of ROW A over ROW B, both hv1k's, or "-".
+ratio_rows() {
+    local a b
+    a=$(stats "$1" hv1k | cut -d' ' -f1) b=$(stats "$2" hv1k | cut -d' ' -f1)
+    [ -n "$a" ] && [ -n "$b" ] || { echo "-"; return; }
+    awk -v a="$a" -v b="$b" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.2f\n", a / b }'
+}
+
 hv1k_elf=$top/build/hypervisor.elf
 size_kib=$(llvm-size -A "$hv1k_elf" | awk '$1 ~ /^\.(text|rodata|data|sdata)/ { s += $2 } END { printf "%.1f\n", s / 1024 }')
 in_hv1k null --mem 256M # the start line says what one VM's tables cost
 tables_kib=$(sed -n 's/.*, \([0-9]*\) KiB of G-stage tables.*/\1/p' "$work/log")
-vm_struct_kib=$(llvm-readelf -sW "$hv1k_elf" | awk '$8 == "the_vm" { printf "%.1f\n", $3 / 1024 }')
+hart_struct_kib=$(llvm-readelf -sW "$hv1k_elf" | awk -v n="$(sed -n 's/^#define MAX_VMS \([0-9]*\).*/\1/p' "$top/common.h")" \
+    '$8 == "harts" { printf "%.1f\n", $3 / n / 1024 }')
 
 {
     echo "# $("$QEMU" --version | head -n 1); $(date -u +%Y-%m-%d); rounds $rounds$([ "$quick" = 0 ] || echo ", quick")"
@@ -302,10 +340,13 @@ vm_struct_kib=$(llvm-readelf -sW "$hv1k_elf" | awk '$8 == "the_vm" { printf "%.1
         line "serve-$phase" "serve $phase median, us"
         line "serve-$phase-p99" "serve $phase p99, us"
     done
-    printf '%-27s %s\n' multi-VM "skipped: hv1k runs one VM at a time (several VMs at once: issue 7, blocked on the line budget)"
+    line serve-work-1 "serve work, 1 hart, req/s"
+    line serve-work-2 "serve work, 2 harts, req/s"
+    printf '%-27s %s\n' "serve work, speed-up" "$(ratio_rows serve-work-2 serve-work-1)"
+    line further-vm "each further VM, ms"
     line run.sh-startup "run.sh startup, ms"
     printf '%-27s %s\n' "size: hv1k image, KiB" "$size_kib"
-    printf '%-27s %s\n' "size: per VM beyond RAM" "$(awk -v t="${tables_kib:-nan}" -v v="${vm_struct_kib:-nan}" 'BEGIN { printf "%s KiB (G-stage tables %s KiB, struct vm %s KiB)", t + v, t, v }')"
+    printf '%-27s %s\n' "size: per VM beyond RAM" "$(awk -v t="${tables_kib:-nan}" -v v="${hart_struct_kib:-nan}" 'BEGIN { printf "%s KiB (G-stage tables %s KiB, struct hart %s KiB: its stack and VM)", t + v, t, v }')"
 } | tee "$out/table.txt"
 
 # ---- CSV and chart ----

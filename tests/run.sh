@@ -528,6 +528,7 @@ if wanted bench_quick 3; then
     timeout 300 "$top/tests/bench.sh" --quick >"$log" 2>&1 || why="exit status $? (output: $log)"
     for row in "null hypercall" "MMIO exit" "compute" "memory 256M" "memory 1G" \
         "timer interrupt" "VM exits in timer row" "serve total median" "run.sh startup" \
+        "serve work, 1 hart" "serve work, 2 harts" "serve work, speed-up" "each further VM" \
         "size: hv1k image" "size: per VM"; do
         grep -qE "^$row.* [0-9]" "$log" || why=${why:-"no figure on the row '$row' (output: $log)"}
     done
