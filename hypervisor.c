@@ -1175,7 +1175,8 @@ static unsigned long uart_read(struct vm *vm, unsigned long offset) {
             u->thr_empty_irq = 0;
         return iir | (u->reg[UART_IIR] & FCR_FIFO_ENABLE ? IIR_FIFOS_ENABLED : 0);
     case UART_LSR: // a guest that looks for input has printed its prompt
-        vm_flush(vm);
+        if (vm->line_len) // (a test here keeps vm_flush off the exit path)
+            vm_flush(vm);
         return LSR_THRE | LSR_TEMT | (uart_data_ready(vm) ? LSR_DR : 0);
     case UART_MSR: // in loop mode, CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2
         if (!(mcr & MCR_LOOP))
