@@ -1478,9 +1478,7 @@ static void route_console_irq(unsigned long hartid) {
 
 static void host_console_irq_init(void) {
     volatile uint32_t *plic = (uint32_t *)PLIC_BASE;
-    plic[UART_IRQ] = 1; // priority
-    for (unsigned long i = 0; i < boot_info->harts; i++)
-        plic[PLIC_THRESHOLD(PLIC_S_CONTEXT(harts[i].vm.hartid)) / 4] = 0;
+    plic[UART_IRQ] = 1; // priority (each hart opens its threshold: hart_main)
     input.focus = &harts[0].vm;
     route_console_irq(harts[0].vm.hartid);
     host_uart[UART_IER] = IER_RX;
@@ -1747,6 +1745,9 @@ static void build_vms(unsigned long boot_hartid) {
 // its VM's first life (with --serve, the first request it reads).
 __attribute__((noreturn)) void hart_main(struct vcpu *vcpu) {
     hypervisor_csrs_init();
+    // OpenSBI masked this hart's S-mode PLIC context (threshold 7) as it
+    // started it: open it, or the host console's interrupt never comes here.
+    ((volatile uint32_t *)PLIC_BASE)[PLIC_THRESHOLD(PLIC_S_CONTEXT(vcpu->vm->hartid)) / 4] = 0;
     if (boot_info->flags & BOOT_SERVE)
         serve_next_request(vcpu->vm);
     else
