@@ -450,6 +450,10 @@ all_tests() {
     # 200 random-instruction guests, one VM each, with canaries between.
     TIMEOUT=900 RUNNER="$top/tests/fuzz.sh --seeds 200" check fuzz 10 "$OK" "" "" \
         "ok: fuzz: hv1k survived 200 fuzzed guests, and every canary answered" "!FAIL"
+    # 20 of them two at a time, beside a canary VM that must finish cleanly.
+    TIMEOUT=300 RUNNER="$top/tests/fuzz.sh --side-by-side --seeds 20" check fuzz_side 5 "$OK" "" "" \
+        "ok: fuzz side by side: hv1k survived 20 fuzzed guests two at a time, and the canary beside them finished cleanly in all 10 runs" \
+        "!FAIL"
     check serve_usage 1 "$USAGE" "--serve" "" "--serve needs a FILE"
     check two_guests 1 "$USAGE" "tests/guests/spin.c tests/guests/spin.c" "" "one guest at a time"
 
