@@ -95,9 +95,9 @@ type_line() { # the command, after a fresh mark (none once QEMU has quit)
     [ -e "$work/gave-up" ] || printf '%s\n' "$1" >&3
 }
 
-type_key() { # one byte, given as printf's \NNN octal, after a fresh mark
+type_key() { # a key's bytes, with no newline, after a fresh mark
     mark=$(stat -c %s "$log")
-    [ -e "$work/gave-up" ] || printf "$1" >&3
+    [ -e "$work/gave-up" ] || printf '%s' "$1" >&3
 }
 
 # Several VMs: VM N's lines start with "[N] " (a line Linux ends with \r\n
@@ -117,12 +117,12 @@ if [ "$mode" = side ]; then
     type_line 'echo $((6*7))'
     expect "^\[1\] 42$cr?\$" 20 "echo \$((6*7)) in Linux answers [1] 42"
 
-    type_key '\035' # Ctrl-]
+    type_key $'\035' # Ctrl-]
     expect '^hv1k: input goes to vm 2 ' 10 "Ctrl-] moves the input to vm 2"
     type_line 'typed for the echo guest'
     expect '^\[2\] echo: typed for the echo guest$' 10 "vm 2 answers [2] echo: typed for the echo guest"
 
-    type_key '\035'
+    type_key $'\035'
     expect '^hv1k: input goes to vm 1 ' 10 "Ctrl-] moves the input back to vm 1"
     type_line 'uname -m'
     expect "^\[1\] riscv64$cr?\$" 20 "uname -m in Linux answers [1] riscv64"
