@@ -253,6 +253,7 @@ struct hart {
     struct vm vm;
 };
 static struct hart harts[MAX_VMS]; // harts[0] is the hart OpenSBI booted
+struct vcpu *vcpu_of_hart[MAX_VMS]; // by hart ID, for a hart that comes to boot
 
 static int running; // VMs (or --serve's harts) not ended yet: atomic only
 
@@ -1507,9 +1508,7 @@ static void route_console_irq(unsigned long hartid) {
 
 static void host_console_irq_init(void) {
     volatile uint32_t *plic = (uint32_t *)PLIC_BASE;
-    plic[UART_IRQ] = 1; // priority
-    for (unsigned long i = 0; i < boot_info->harts; i++)
-        plic[PLIC_THRESHOLD(PLIC_S_CONTEXT(harts[i].vm.hartid)) / 4] = 0;
+    plic[UART_IRQ] = 1; // priority (each hart opens its threshold: hart_main)
     input.focus = &harts[0].vm;
     route_console_irq(harts[0].vm.hartid);
     host_uart[UART_IER] = IER_RX;
@@ -1759,6 +1758,7 @@ static void build_vms(unsigned long boot_hartid) {
         if (ram + t->ram_size > (uint8_t *)RAM_POOL_HPA + boot_info->pool_size)
             PANIC("guest RAM is larger than the pool run.sh made");
         vm->hartid = k == 0 ? boot_hartid : k - 1 < boot_hartid ? k - 1 : k;
+        vcpu_of_hart[vm->hartid] = &vm->vcpu;
         vm_build(vm, (int)k + 1, t, ram);
         ram += (t->ram_size + (2UL << 20) - 1) & ~((2UL << 20) - 1);
         if (!(boot_info->flags & BOOT_SERVE))
@@ -1774,6 +1774,9 @@ static void build_vms(unsigned long boot_hartid) {
 // its VM's first life (with --serve, the first request it reads).
 __attribute__((noreturn)) void hart_main(struct vcpu *vcpu) {
     hypervisor_csrs_init();
+    // OpenSBI masked this hart's S-mode PLIC context (threshold 7) as it
+    // started it: open it, or the host console's interrupt never comes here.
+    ((volatile uint32_t *)PLIC_BASE)[PLIC_THRESHOLD(PLIC_S_CONTEXT(vcpu->vm->hartid)) / 4] = 0;
     if (boot_info->flags & BOOT_SERVE)
         serve_next_request(vcpu->vm);
     else
@@ -1814,8 +1817,20 @@ __attribute__((noreturn)) void hypervisor_main(unsigned long boot_hartid) {
 }
 
 // OpenSBI jumps here in S-mode (HS, since the CPU has H) with a0 = the ID
-// of the hart it booted and a1 = the host's device tree (not needed).
+// of the hart it booted and a1 = the host's device tree (not needed). Only
+// the first hart boots: OpenSBI 1.1 (QEMU 7.2's) marks a hart START_PENDING
+// before it stores hart_start's address, so a hart that looks in between
+// comes here instead of to hart_entry; it goes on there, with its vCPU.
+int boot_free = 1; // in .data: hypervisor_main clears .bss
 __attribute__((naked, section(".text.boot"))) void boot(void) {
-    __asm__ __volatile__("la sp, __boot_stack_top\n"
-                         "j hypervisor_main\n");
+    __asm__ __volatile__("lla t0, boot_free\n"
+                         "amoswap.w t0, zero, (t0)\n"
+                         "beqz t0, 1f\n"
+                         "la sp, __boot_stack_top\n"
+                         "j hypervisor_main\n"
+                         "1: lla t0, vcpu_of_hart\n"
+                         "slli a0, a0, 3\n"
+                         "add t0, t0, a0\n"
+                         "ld a1, 0(t0)\n"
+                         "j hart_entry\n");
 }

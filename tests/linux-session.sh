@@ -7,6 +7,11 @@
 #
 #   tests/linux-session.sh shell  RUN.SH-ARGS...   commands, then poweroff
 #   tests/linux-session.sh reboot RUN.SH-ARGS...   reboot once, then poweroff
+#   tests/linux-session.sh side --linux tests/guests/echo.c
+#                                  Linux as VM 1 beside the echo guest as
+#                                  VM 2: a command in each, the input moved
+#                                  with Ctrl-] and back, poweroff (the input
+#                                  moves to VM 2 by itself), then quit in VM 2
 set -u
 trap '' PIPE # a write to a QEMU that has ended fails; it does not end this script
 
@@ -21,11 +26,20 @@ qemu=$!
 exec 3>"$work/input" # keep the console's input open
 mark=0               # checks look only at output after this byte
 
-finish() {
+status="" # run.sh's, once it has ended
+
+# Waits for run.sh to end (once) and keeps its status, 1 if the session
+# gave up.
+wait_run() {
+    [ -z "$status" ] || return 0
     exec 3>&-
-    local status=0
+    status=0
     wait "$qemu" || status=$?
     [ ! -e "$work/gave-up" ] || status=1
+}
+
+finish() {
+    wait_run
     echo "---- console ----"
     cat "$log"
     rm -rf "$work"
@@ -59,6 +73,8 @@ wait_for() {
     while ! tail -c +$((mark + 1)) "$log" | grep -qE -- "$1"; do
         if [ -e "$work/gave-up" ] || [ $SECONDS -ge "$deadline" ] ||
             ! kill -0 "$qemu" 2>/dev/null; then
+            # One more look: QEMU may have printed it just before it ended.
+            tail -c +$((mark + 1)) "$log" | grep -qE -- "$1" && break
             give_up "no '$1' within $2 s"
         fi
         sleep 0.2
@@ -66,16 +82,69 @@ wait_for() {
     tail -c +$((mark + 1)) "$log"
 }
 
+# Waits as wait_for does for output matching $1 within $2 s, and checks
+# that it came: "ok: $3" or "FAIL: $3".
+expect() {
+    local out
+    out=$(wait_for "$1" "$2")
+    check "$(grep -qE -- "$1" <<<"$out" && echo 1)" "$3"
+}
+
 type_line() { # the command, after a fresh mark (none once QEMU has quit)
     mark=$(stat -c %s "$log")
     [ -e "$work/gave-up" ] || printf '%s\n' "$1" >&3
 }
 
-prompt='~ # '
+type_key() { # a key's bytes, with no newline, after a fresh mark
+    mark=$(stat -c %s "$log")
+    [ -e "$work/gave-up" ] || printf '%s' "$1" >&3
+}
+
+# Several VMs: VM N's lines start with "[N] " (a line Linux ends with \r\n
+# keeps its \r), and hv1k's own lines with "hv1k: ".
+cr=$'\r'
+if [ "$mode" = side ]; then
+    prompt='^\[1\] ~ # '
+else
+    prompt='~ # '
+fi
 wait_for "$prompt" 120 >/dev/null
 check 1 "the shell prompt appeared"
 
-if [ "$mode" = reboot ]; then
+if [ "$mode" = side ]; then
+    # Linux is VM 1, the echo guest (tests/guests/echo.c) VM 2.
+    check "$(grep -qE '^\[2\] echo: ready' "$log" && echo 1)" "vm 2, the echo guest, runs beside Linux"
+    type_line 'echo $((6*7))'
+    expect "^\[1\] 42$cr?\$" 20 "echo \$((6*7)) in Linux answers [1] 42"
+
+    type_key $'\035' # Ctrl-]
+    expect '^hv1k: input goes to vm 2 ' 10 "Ctrl-] moves the input to vm 2"
+    type_line 'typed for the echo guest'
+    expect '^\[2\] echo: typed for the echo guest$' 10 "vm 2 answers [2] echo: typed for the echo guest"
+
+    type_key $'\035'
+    expect '^hv1k: input goes to vm 1 ' 10 "Ctrl-] moves the input back to vm 1"
+    type_line 'uname -m'
+    expect "^\[1\] riscv64$cr?\$" 20 "uname -m in Linux answers [1] riscv64"
+    check "$(grep -q '^\[1\].*typed for the echo' "$log" || echo 1)" \
+        "the line typed for vm 2 never reached Linux"
+
+    # poweroff ends VM 1 alone; the input moves on to VM 2 by itself.
+    type_line poweroff
+    expect '^hv1k: vm 1: guest shut down \(no reason\)' 60 "poweroff shuts vm 1 down"
+    expect '^hv1k: input goes to vm 2 ' 10 "the input moves to vm 2 by itself when vm 1 ends"
+    type_line quit
+    expect '^\[2\] echo: bye$' 10 "quit in vm 2 answers [2] echo: bye"
+    wait_for '^hv1k: vm 2 ended: ' 30 >/dev/null
+    wait_run
+    echo "run.sh's exit status: $status"
+    check $((status == 0)) "the run ends with exit status 0"
+    for vm in 1 2; do
+        check "$(grep -qE "^hv1k: vm $vm ended: status 0 " "$log" && echo 1)" \
+            "hv1k: vm $vm ended: status 0"
+    done
+    finish
+elif [ "$mode" = reboot ]; then
     type_line reboot
     wait_for 'hv1k: linux userspace ok' 120 >/dev/null
     wait_for "$prompt" 60 >/dev/null

@@ -111,7 +111,8 @@ prepare() {
 
     # The first run fetches the kernel and busybox (if a test needs them);
     # without them each Linux test fails, naming the reason.
-    for name in linux_boot linux_boot_no_sstc linux_image_args linux_shell linux_reboot essential_path; do
+    for name in linux_boot linux_boot_no_sstc linux_image_args linux_shell linux_beside \
+        linux_reboot essential_path; do
         if selected "$name" || selected "ubsan-$name"; then
             "$top/guest/linux/fetch.sh" >"$out/linux-fetch.log" 2>&1 ||
                 fetch_failed="could not fetch the Linux guest (see build/tests/linux-fetch.log)"
@@ -291,6 +292,18 @@ all_tests() {
             "ok: sleep 2 spans at least 2 s of guest uptime" \
             "ok: sleep 2 takes 1.5-15 s of host time" \
             "hv1k: guest shut down (no reason)" "!FAIL" "${linux_bad[@]}"
+        # Linux's shell as VM 1 beside tests/guests/echo.c as VM 2: Ctrl-]
+        # moves the input to VM 2 and back, poweroff moves it there for good.
+        TIMEOUT=180 RUNNER="$top/tests/linux-session.sh side" check linux_beside 5 "$OK" \
+            "--linux tests/guests/echo.c" "" "ok: vm 2, the echo guest, runs beside Linux" \
+            "ok: echo \$((6*7)) in Linux answers [1] 42" "ok: Ctrl-] moves the input to vm 2" \
+            "ok: vm 2 answers [2] echo: typed for the echo guest" \
+            "ok: Ctrl-] moves the input back to vm 1" "ok: uname -m in Linux answers [1] riscv64" \
+            "ok: the line typed for vm 2 never reached Linux" "ok: poweroff shuts vm 1 down" \
+            "ok: the input moves to vm 2 by itself when vm 1 ends" \
+            "ok: quit in vm 2 answers [2] echo: bye" "ok: the run ends with exit status 0" \
+            "ok: hv1k: vm 1 ended: status 0" "ok: hv1k: vm 2 ended: status 0" \
+            "!FAIL" "${linux_bad[@]}"
         TIMEOUT=180 RUNNER="$top/tests/linux-session.sh reboot" check linux_reboot 5 "$OK" \
             "--linux" "" "ok: after reboot the shell prompt appeared again" \
             "hv1k: guest rebooted; starting it again" \
@@ -447,6 +460,10 @@ all_tests() {
     # 200 random-instruction guests, one VM each, with canaries between.
     TIMEOUT=900 RUNNER="$top/tests/fuzz.sh --seeds 200" check fuzz 10 "$OK" "" "" \
         "ok: fuzz: hv1k survived 200 fuzzed guests, and every canary answered" "!FAIL"
+    # 20 of them two at a time, beside a canary VM that must finish cleanly.
+    TIMEOUT=300 RUNNER="$top/tests/fuzz.sh --side-by-side --seeds 20" check fuzz_side 5 "$OK" "" "" \
+        "ok: fuzz side by side: hv1k survived 20 fuzzed guests two at a time, and the canary beside them finished cleanly in all 10 runs" \
+        "!FAIL"
     check serve_usage 1 "$USAGE" "--serve" "" "--serve needs a FILE"
 
     # ---- Several VMs at once, one per hart ----
