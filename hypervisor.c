@@ -20,7 +20,7 @@
 // What the harts share, each item with the one lock that guards it (a
 // reader finds every shared thing by its lock's name):
 // - console.lock: the real UART, and every line printed whole (section 1);
-// - input.lock: the typed-input ring, and which VM it goes to (section 1);
+// - input.lock: which VM gets typed input, and each VM's ring of it (section 2);
 // - serve.lock: --serve's input, its counts and figures (section 10);
 // - `running`: the VMs not ended yet, changed only by atomic operations.
 // Read-only once the other harts start: boot_info, cpu_sstc, and the
@@ -83,55 +83,15 @@ __attribute__((noreturn)) static void power_off(int status) {
 // of this file between "EXERCISE N" and "END EXERCISE N" becomes a call
 // to it, which ends the run saying which exercise is still to be written.
 
-// Typed input: hv1k drains the real UART into this ring whenever it
-// interrupts, so that its interrupt never stays raised while the guest is
-// not reading. A full ring drops bytes, as a real UART's overrun does.
-// Asking "is there input?" looks only at the ring: a read of the real UART
-// costs QEMU about 2 µs, on every guest LSR read. (While hv1k runs, a byte
-// that arrives waits for the next entry into the guest, where hv1k's
-// interrupt is taken at once.) Only the VM with the input focus sees it;
-// Ctrl-] moves the focus on to the next VM.
+// Typed input goes to one VM at a time, the one with the input focus;
+// Ctrl-] moves the focus on to the next VM (section 9).
 #define KEY_NEXT_VM 0x1d // Ctrl-]
 struct vm;
 static struct {
-    struct spinlock lock;
-    uint8_t typed[256];
-    unsigned long head, tail; // read at head, written at tail
-    struct vm *focus;         // the VM that reads what is typed
+    struct spinlock lock; // guards `focus`, and each VM's ring of typed bytes
+    struct vm *focus;     // the VM that gets what is typed
 } input;
 static void input_to_next_vm(void);
-
-static void host_uart_drain(void) {
-    lock(&input.lock);
-    /* EXERCISE 8: the UART input path */
-    while (host_uart[UART_LSR] & LSR_DR) {
-        uint8_t ch = host_uart[UART_RBR];
-        if (ch == KEY_NEXT_VM && several_vms()) {
-            input_to_next_vm(); // the rest is the next VM's
-            break;
-        }
-        if (input.tail - input.head < sizeof input.typed)
-            input.typed[input.tail++ % sizeof input.typed] = ch;
-    }
-    /* END EXERCISE 8 */
-    unlock(&input.lock);
-}
-
-// Is there typed input for `vm`? A look without the lock: a stale answer
-// only delays a byte until the guest looks again.
-static int host_input_ready(const struct vm *vm) {
-    return input.focus == vm && input.head != input.tail;
-}
-
-// Returns the next byte typed on the host console for `vm`, or -1.
-static int host_getchar(const struct vm *vm) {
-    int ch = -1;
-    lock(&input.lock);
-    if (host_input_ready(vm))
-        ch = input.typed[input.head++ % sizeof input.typed];
-    unlock(&input.lock);
-    return ch;
-}
 
 // csrs and csrc: set or clear bits of a CSR in one instruction, where a
 // read and a write would be two CSR accesses (each costs QEMU a return to
@@ -238,6 +198,8 @@ struct vm {
     int status, ended;     // how it ended, once it has (several VMs)
     char line[120];        // output not printed yet (several VMs), and
     unsigned long line_len, flush_at; // `time` to print it even unfinished
+    uint8_t typed[256];    // what was typed for it, read at typed_head,
+    unsigned long typed_head, typed_tail; // written at typed_tail
     struct uart16550 uart;
     struct plic plic;
     struct exit_counts exits;
@@ -256,6 +218,46 @@ static struct hart harts[MAX_VMS]; // harts[0] is the hart OpenSBI booted
 struct vcpu *vcpu_of_hart[MAX_VMS]; // by hart ID, for a hart that comes to boot
 
 static int running; // VMs (or --serve's harts) not ended yet: atomic only
+
+// Typed input: hv1k drains the real UART into the ring of the VM with the
+// focus whenever it interrupts, so that its interrupt never stays raised
+// while the guest is not reading. A full ring drops bytes, as a real
+// UART's overrun does. Asking "is there input?" looks only at the VM's
+// ring: a read of the real UART costs QEMU about 2 µs, on every guest LSR
+// read. (While hv1k runs, a byte that arrives waits for the next entry
+// into the guest, where hv1k's interrupt is taken at once.)
+static void host_uart_drain(void) {
+    lock(&input.lock);
+    struct vm *vm = input.focus;
+    /* EXERCISE 8: the UART input path */
+    while (host_uart[UART_LSR] & LSR_DR) {
+        uint8_t ch = host_uart[UART_RBR];
+        if (ch == KEY_NEXT_VM && several_vms()) {
+            input_to_next_vm(); // the rest is the next VM's
+            break;
+        }
+        if (vm->typed_tail - vm->typed_head < sizeof vm->typed)
+            vm->typed[vm->typed_tail++ % sizeof vm->typed] = ch;
+    }
+    /* END EXERCISE 8 */
+    unlock(&input.lock);
+}
+
+// Is there typed input for `vm`? A look without the lock: a stale answer
+// only delays a byte until the guest looks again.
+static int host_input_ready(const struct vm *vm) {
+    return vm->typed_head != vm->typed_tail;
+}
+
+// Returns the next byte typed on the host console for `vm`, or -1.
+static int host_getchar(struct vm *vm) {
+    int ch = -1;
+    lock(&input.lock);
+    if (host_input_ready(vm))
+        ch = vm->typed[vm->typed_head++ % sizeof vm->typed];
+    unlock(&input.lock);
+    return ch;
+}
 
 extern char __free_ram[]; // from linker.ld: the first page after hv1k
 static uint8_t *next_free_page = (uint8_t *)__free_ram;
