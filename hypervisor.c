@@ -605,7 +605,7 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu, unsigned long sc
 static unsigned long handle_virtual_instruction(struct vcpu *vcpu);
 static unsigned long handle_timer_interrupt(struct vcpu *vcpu);
 static unsigned long handle_external_interrupt(struct vcpu *vcpu);
-static void plic_update(struct vm *vm); // the guest's external interrupt
+static inline void plic_update(struct vm *vm); // the guest's external interrupt
 static void arm_host_timer(struct vcpu *vcpu);
 static void wait_for_turn(struct vm *vm);
 __attribute__((noreturn)) static void
@@ -1234,8 +1234,9 @@ static uint32_t plic_best_source(struct vm *vm) {
 
 // Raises or lowers the guest's external interrupt (hvip.VSEIP) to match.
 // It runs after every MMIO access, so it writes hvip only on a change:
-// each write makes QEMU look again for an interrupt to take.
-static void plic_update(struct vm *vm) {
+// each write makes QEMU look again for an interrupt to take. Always
+// inlined: a call and its return cost QEMU a look-up each, on every exit.
+__attribute__((always_inline)) static inline void plic_update(struct vm *vm) {
     unsigned long hvip = READ_CSR(hvip), line = 1UL << IRQ_VS_EXT;
     unsigned long want = plic_best_source(vm) ? hvip | line : hvip & ~line;
     if (want != hvip)
@@ -1468,7 +1469,8 @@ static void inject_exception(struct vcpu *vcpu, unsigned long cause,
 // these, so the guest sees what a CPU without H raises: illegal instruction,
 // with the instruction's bits in stval. hv1k reads them itself: QEMU 7.2's
 // stval for an hlv or hsv is 0, or left over from an earlier instruction.
-static unsigned long handle_virtual_instruction(struct vcpu *vcpu) {
+// Rare, so cold: out of handle_trap, whose page the hot exits share.
+__attribute__((cold)) static unsigned long handle_virtual_instruction(struct vcpu *vcpu) {
     long insn = read_guest_insn(vcpu);
     vcpu->vm->exits.virtual_insn++;
     inject_exception(vcpu, SCAUSE_ILLEGAL_INSN, insn < 0 ? 0 : (unsigned long)insn);
