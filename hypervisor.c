@@ -228,8 +228,8 @@ static int running; // VMs (or --serve's harts) not ended yet: atomic only
 // into the guest, where hv1k's interrupt is taken at once.)
 static void host_uart_drain(void) {
     lock(&input.lock);
-    struct vm *vm = input.focus;
     /* EXERCISE 8: the UART input path */
+    struct vm *vm = input.focus;
     while (host_uart[UART_LSR] & LSR_DR) {
         uint8_t ch = host_uart[UART_RBR];
         if (ch == KEY_NEXT_VM && several_vms()) {
