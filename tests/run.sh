@@ -66,6 +66,9 @@ check() {
     # shellcheck disable=SC2086
     printf '%b' "$input" | timeout "${TIMEOUT:-60}" ${RUNNER:-$top/run.sh} $args \
         >"$log" 2>&1 || status=$?
+    # hv1k prints what a guest sends its UART, a NUL too (a wrong store
+    # decoder sends x0): the log shows it as \0, so that it stays text.
+    LC_ALL=C sed -i 's/\x00/\\0/g' "$log"
     if [ "$status" = 124 ]; then
         why="timed out after ${TIMEOUT:-60} s"
     elif [ "$status" != "$want_status" ]; then
@@ -197,7 +200,7 @@ all_tests() {
         "hv1k: guest shut down (legacy SBI shutdown)" "!FAIL"
     check hypercall 5 "$OK" "tests/guests/hypercall.c" "" \
         "ok: the 4 bytes are F0 9F 8D 8E" "hypercall: emoji.txt is 🍎" \
-        "ok: a 2-byte buffer gets F0 9F and the byte after it is untouched" \
+        "ok: a 2-byte buffer gets F0 9F" "ok: a 2-byte buffer: the bytes after it are untouched" \
         "a prefix -> SBI_ERR_INVALID_PARAM" \
         "ok: a buffer wrapping around (0xFFFFFFFFFFFFFFF0, 0x20) -> SBI_ERR_INVALID_ADDRESS" \
         "ok: a name below RAM (0x70000000) -> SBI_ERR_INVALID_ADDRESS" \

@@ -73,17 +73,14 @@ static void expect_trap(unsigned long count_before, struct expected_trap want,
                         const char *what) {
     int ok = trap_count == count_before + 1 && trap_scause == want.scause &&
              trap_sepc == want.sepc && trap_stval == want.stval;
-    if (!ok)
-        printf("  %lu traps; scause 0x%lx sepc 0x%lx stval 0x%lx, want one; "
-               "scause 0x%lx sepc 0x%lx stval 0x%lx\n",
-               trap_count - count_before, trap_scause, trap_sepc, trap_stval,
-               want.scause, want.sepc, want.stval);
-    check(ok, what);
+    check_got(ok, what, "%lu traps, scause 0x%lx sepc 0x%lx stval 0x%lx; expected one, "
+              "scause 0x%lx sepc 0x%lx stval 0x%lx", trap_count - count_before,
+              trap_scause, trap_sepc, trap_stval, want.scause, want.sepc, want.stval);
 }
 
 static void test_illegal_instruction(void) {
     unsigned long before = trap_count;
-    check(run_illegal_insn() == CANARY, "csrw cycle: t0 untouched");
+    check_equal(run_illegal_insn(), CANARY, "csrw cycle: t0 untouched");
     expect_trap(before,
                 (struct expected_trap){SCAUSE_ILLEGAL_INSN,
                                        (unsigned long)illegal_insn,
@@ -104,17 +101,18 @@ static void test_hypervisor_csr(void) {
                 "csrr hstatus: illegal instruction, sepc and stval = its bits");
     unsigned long status = trap_sstatus & (SSTATUS_SPP | SSTATUS_SPIE |
                                            SSTATUS_SIE);
-    if (status != (SSTATUS_SPP | SSTATUS_SPIE))
-        printf("  sstatus in the handler: 0x%lx\n", trap_sstatus);
-    check(status == (SSTATUS_SPP | SSTATUS_SPIE),
-          "csrr hstatus: in the handler SPP = S, SPIE = 1, SIE = 0");
-    check(sstatus_after & SSTATUS_SIE, "csrr hstatus: sret restored SIE = 1");
-    check(t0 == CANARY, "csrr hstatus: t0 untouched (the csrr did not run)");
+    check_got(status == (SSTATUS_SPP | SSTATUS_SPIE),
+              "csrr hstatus: in the handler SPP = S, SPIE = 1, SIE = 0",
+              "SPP %lu, SPIE %lu, SIE %lu (sstatus 0x%lx)", status >> 8 & 1, status >> 5 & 1,
+              status >> 1 & 1, trap_sstatus);
+    check_got(sstatus_after & SSTATUS_SIE, "csrr hstatus: sret restored SIE = 1",
+              "sstatus 0x%lx", sstatus_after);
+    check_equal(t0, CANARY, "csrr hstatus: t0 untouched (the csrr did not run)");
 }
 
 static void test_breakpoint(void) {
     unsigned long before = trap_count;
-    check(run_breakpoint() == CANARY, "ebreak: t0 untouched");
+    check_equal(run_breakpoint(), CANARY, "ebreak: t0 untouched");
     // stval for a breakpoint is 0 or the faulting address (privileged spec,
     // "stval"): QEMU 7.2 writes 0, QEMU 10 the address. Both are right.
     unsigned long stval = trap_stval == 0 ? 0 : (unsigned long)breakpoint;
@@ -132,7 +130,7 @@ int main(void) {
     test_illegal_instruction();
     test_hypervisor_csr();
     test_breakpoint();
-    check(trap_count == 3, "three traps in all, each handled once");
+    check_equal(trap_count, 3, "three traps in all, each handled once");
     printf("traps: done\n");
     return 0;
 }
