@@ -141,13 +141,16 @@ static inline void expect_error(struct sbiret ret, long error, const char *what)
 static inline void check_ticks_on_time(const volatile unsigned long *asked_for,
                                        const volatile unsigned long *arrived_at,
                                        int n) {
-    int on_time = 1;
+    int early = -1; // the first tick that came early
     for (int i = 0; i < n; i++) {
         printf("  tick %d: asked for %lu, arrived at %lu\n", i + 1,
                asked_for[i], arrived_at[i]);
-        on_time &= arrived_at[i] >= asked_for[i];
+        if (early < 0 && arrived_at[i] < asked_for[i])
+            early = i;
     }
-    check(on_time, "no timer interrupt came earlier than asked");
+    check_got(early < 0, "no timer interrupt came earlier than asked",
+              "tick %d at %lu, asked for %lu", early + 1, early < 0 ? 0 : arrived_at[early],
+              early < 0 ? 0 : asked_for[early]);
 }
 
 extern char __bss[], __bss_end[];

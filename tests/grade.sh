@@ -162,7 +162,8 @@ reason() { # reason NAME N
     fi
     local line
     line=$(grep -m 1 '^FAIL' <<<"$said")
-    [ -n "$line" ] || line=$(grep -v '^hv1k: vm exits: \|^qemu-system-[a-z0-9]*: terminating on signal\|^[[:space:]]*$' <<<"$said" | tail -n 1)
+    [ -n "$line" ] || line=$(grep -v '^hv1k: vm exits: \|^hv1k: served [0-9]* requests\|^qemu-system-[a-z0-9]*: terminating on signal\|^[[:space:]]*$' <<<"$said" | tail -n 1)
+    [ ${#line} -le 240 ] || line="${line:0:240}..." # a guest may print a line without end
     echo "${why[$1]}${line:+; it said: $line}"
 }
 

@@ -160,7 +160,7 @@ all_tests() {
             "!guest RAM, but" "!FAIL"
     else
         check gstage_ad_bits 3 "$OK" "tests/guests/sbi_hart.c --mem 3M --trace 3" "" \
-            "exit 1 vm 1: VS ecall" "hart: done" "!D bit set" "!guest RAM, but" "!FAIL"
+            "exit 3 vm 1: " "hart: done" "!D bit set" "!guest RAM, but" "!FAIL"
     fi
 
     # ---- --trace N: one line per VM exit, after the catch block ----
