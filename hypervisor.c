@@ -1402,10 +1402,8 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu, unsigned long sc
     struct vm *vm = vcpu->vm;
     unsigned long htval = READ_CSR(htval), htinst = READ_CSR(htinst);
     unsigned long gpa = htval << 2 | (READ_CSR(stval) & 3);
-    int dev = is_device(gpa);
-    const char *access = scause == SCAUSE_STORE_GUEST_PAGE_FAULT  ? "store"
-                         : scause == SCAUSE_LOAD_GUEST_PAGE_FAULT ? "load"
-                                                                  : "fetch";
+    const char *access = scause == SCAUSE_STORE_GUEST_PAGE_FAULT ? "store"
+                         : scause == SCAUSE_LOAD_GUEST_PAGE_FAULT ? "load" : "fetch";
     struct mmio_access acc;
     // The guest's first store to a page of its RAM, where the hardware does
     // not set G-stage D bits itself: set it, and let the guest go on.
@@ -1415,6 +1413,9 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu, unsigned long sc
         hfence_gvma_all();
         return 0;
     }
+    if (leaf) // a G-stage leaf that lacks V, U, A, or R, W or X: a bug in hv1k
+        vm_end(vm, EXIT_VM_ENDED, "guest-page fault: %s at GPA 0x%lx: guest RAM, but its G-stage "
+               "leaf refused the access (pte 0x%lx), sepc 0x%lx", access, gpa, *leaf, vcpu->pc);
     vm->exits.mmio++;
     // The guest's own page-table walk read or wrote this GPA: htinst holds a
     // pseudo-instruction (bits 1:0 = 00, e.g. 0x3000). Never emulate that.
@@ -1422,11 +1423,10 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu, unsigned long sc
     // htval << 2 alone: page-table entries are aligned.)
     if (htinst && (htinst & 3) == 0)
         vm_end(vm, EXIT_VM_ENDED, "guest page-table walk touched GPA 0x%lx "
-               "(not RAM), sepc 0x%lx, htinst 0x%lx", htval << 2,
-               vcpu->pc, htinst);
-    if (!dev || scause == SCAUSE_INSN_GUEST_PAGE_FAULT)
+               "(not RAM), sepc 0x%lx, htinst 0x%lx", htval << 2, vcpu->pc, htinst);
+    if (!is_device(gpa) || scause == SCAUSE_INSN_GUEST_PAGE_FAULT)
         vm_end(vm, EXIT_VM_ENDED, "guest-page fault: %s at GPA 0x%lx (no RAM%s), "
-               "sepc 0x%lx", access, gpa, dev ? "" : " or device", vcpu->pc);
+               "sepc 0x%lx", access, gpa, is_device(gpa) ? "" : " or device", vcpu->pc);
     int length = decode_mmio_insn(vcpu, htinst, &acc);
     if (!length || acc.is_store != (scause == SCAUSE_STORE_GUEST_PAGE_FAULT))
         vm_end(vm, EXIT_VM_ENDED, "cannot emulate the %s at GPA 0x%lx: the "

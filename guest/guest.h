@@ -103,19 +103,37 @@ static inline void check(int ok, const char *what) {
     failures += !ok;
 }
 
+// The same, and a failure says on its line what the guest got instead
+// (printf-style): "FAIL: what: got 3 interrupts".
+static inline __attribute__((format(printf, 3, 4))) void
+check_got(int ok, const char *what, const char *got, ...) {
+    va_list ap;
+    va_start(ap, got);
+    printf("%s: %s", ok ? "ok" : "FAIL", what);
+    if (!ok) {
+        printf(": got ");
+        vprintf(got, ap);
+    }
+    putchar('\n');
+    va_end(ap);
+    failures += !ok;
+}
+
+// A value that must be exactly `want`: "FAIL: what: got 0x5, expected 0x7".
+static inline void check_equal(unsigned long got, unsigned long want, const char *what) {
+    check_got(got == want, what, "0x%lx, expected 0x%lx", got, want);
+}
+
 // A successful SBI call: error SBI_SUCCESS and exactly `value`.
 static inline void expect_ok(struct sbiret ret, long value, const char *what) {
-    if (ret.error != SBI_SUCCESS || ret.value != value)
-        printf("  got error %ld value %ld (0x%lx), want error 0 value %ld (0x%lx)\n",
-               ret.error, ret.value, ret.value, value, value);
-    check(ret.error == SBI_SUCCESS && ret.value == value, what);
+    check_got(ret.error == SBI_SUCCESS && ret.value == value, what,
+              "error %ld value %ld (0x%lx), expected error 0 value %ld (0x%lx)",
+              ret.error, ret.value, ret.value, value, value);
 }
 
 // A failed SBI call: exactly `error` (the spec gives its value no meaning).
 static inline void expect_error(struct sbiret ret, long error, const char *what) {
-    if (ret.error != error)
-        printf("  got error %ld, want %ld\n", ret.error, error);
-    check(ret.error == error, what);
+    check_got(ret.error == error, what, "error %ld, expected %ld", ret.error, error);
 }
 
 // Prints when each of `n` timer interrupts was asked for and when it
@@ -123,13 +141,16 @@ static inline void expect_error(struct sbiret ret, long error, const char *what)
 static inline void check_ticks_on_time(const volatile unsigned long *asked_for,
                                        const volatile unsigned long *arrived_at,
                                        int n) {
-    int on_time = 1;
+    int early = -1; // the first tick that came early
     for (int i = 0; i < n; i++) {
         printf("  tick %d: asked for %lu, arrived at %lu\n", i + 1,
                asked_for[i], arrived_at[i]);
-        on_time &= arrived_at[i] >= asked_for[i];
+        if (early < 0 && arrived_at[i] < asked_for[i])
+            early = i;
     }
-    check(on_time, "no timer interrupt came earlier than asked");
+    check_got(early < 0, "no timer interrupt came earlier than asked",
+              "tick %d at %lu, asked for %lu", early + 1, early < 0 ? 0 : arrived_at[early],
+              early < 0 ? 0 : asked_for[early]);
 }
 
 extern char __bss[], __bss_end[];

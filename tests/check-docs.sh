@@ -143,7 +143,7 @@ while read -r n title; do
 done < <(sed -n 's|.*/\* EXERCISE \([0-9]*\): \(.*\) \*/.*|\1 \2|p' "$top/hypervisor.c" | sort -un -k1,1)
 while IFS='|' read -r n _ names; do
     n=$(echo $n)
-    [[ $n =~ ^[0-9]+$ ]] && exercise_tests[$n]=$(echo $names)
+    [[ $n =~ ^[0-9]+$ ]] && exercise_tests[$n]=$(echo $names | sed 's/:[0-9]*//g')
 done <"$top/tests/exercises.txt"
 check_exercises() {
     local file=$1 chapter heading n title

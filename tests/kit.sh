@@ -35,8 +35,10 @@ else
     fail "hypervisor.c marks exercises '$(echo $marked)', tests/exercises.txt lists '$(echo $numbers)'"
 fi
 known=" $("$top/tests/run.sh" --list | cut -d' ' -f1 | tr '\n' ' ') "
-for name in $(grep -v "^#" "$top/tests/exercises.txt" | cut -s -d"|" -f3); do
+for entry in $(grep -v "^#" "$top/tests/exercises.txt" | cut -s -d"|" -f3); do
+    name=${entry%%:*}
     [[ $known == *" $name "* ]] || fail "tests/exercises.txt names '$name', which tests/run.sh does not have"
+    [[ $entry =~ ^[a-z0-9_]+:[1-9][0-9]*$ ]] || fail "tests/exercises.txt gives '$name' no points (NAME:POINTS)"
 done
 
 # grade NAME DIR: grades DIR (its output in build/kit/grade-NAME/ and

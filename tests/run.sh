@@ -43,9 +43,10 @@ report() { # report NAME POINTS WHY [DETAIL]
     fi
 }
 
-# A test: its name, its points, the exit status it expects, the run.sh
-# arguments, the bytes fed to the guest's console, and the lines the output
-# must contain (a fixed string each; "!STRING" means it must NOT appear).
+# A test: its name, its points, the exit status it expects (or statuses,
+# "8|4"), the run.sh arguments, the bytes fed to the guest's console, and
+# the lines the output must contain (a fixed string each; "!STRING" means it
+# must NOT appear, "~REGEX" that a line must match the extended REGEX).
 # TIMEOUT (seconds, default 60) may be set in the environment of the call,
 # and RUNNER: a command that takes run.sh's arguments in its place. When
 # FAIL_REASON is set the test cannot run and fails with that reason. The
@@ -66,9 +67,12 @@ check() {
     # shellcheck disable=SC2086
     printf '%b' "$input" | timeout "${TIMEOUT:-60}" ${RUNNER:-$top/run.sh} $args \
         >"$log" 2>&1 || status=$?
+    # hv1k prints what a guest sends its UART, a NUL too (a wrong store
+    # decoder sends x0): the log shows it as \0, so that it stays text.
+    LC_ALL=C sed -i 's/\x00/\\0/g' "$log"
     if [ "$status" = 124 ]; then
         why="timed out after ${TIMEOUT:-60} s"
-    elif [ "$status" != "$want_status" ]; then
+    elif [[ "|$want_status|" != *"|$status|"* ]]; then
         why="exit status $status, expected $want_status"
     fi
     local pattern
@@ -76,6 +80,8 @@ check() {
         [ -z "$why" ] || break
         if [[ $pattern == '!'* ]]; then
             ! grep -qF -- "${pattern#!}" "$log" || why="printed '${pattern#!}'"
+        elif [[ $pattern == '~'* ]]; then
+            grep -qE -- "${pattern#'~'}" "$log" || why="printed no line matching '${pattern#'~'}'"
         else
             grep -qF -- "$pattern" "$log" || why="did not print '$pattern'"
         fi
@@ -143,6 +149,20 @@ all_tests() {
     check gstage_4k 3 "$OK" "tests/guests/sbi_hart.c --mem 3M" "" \
         "hv1k: guest RAM 3 MiB at 0x80000000 (4 KiB G-stage leaves" "hart: done" \
         "hv1k: guest shut down (no reason)" "!FAIL"
+    # The G-stage's A and D bits. QEMU 10 with Svade and without Svadu does
+    # not set them itself: a leaf without A faults, and a leaf whose D is
+    # preset never shows a guest's first store (hv1k sets D, "D bit set").
+    # QEMU 7.2 always sets them itself (it has no such CPU options): there
+    # the test checks only that hv1k never has to.
+    if [ "${qemu_major:-0}" -ge 10 ]; then
+        check gstage_ad_bits 3 "$OK" \
+            "tests/guests/sbi_hart.c --mem 3M --trace 3 --cpu rv64,h=true,svadu=false,svade=true" "" \
+            "store guest-page fault at GPA 0x8" "D bit set -> +0" "hart: done" \
+            "!guest RAM, but" "!FAIL"
+    else
+        check gstage_ad_bits 3 "$OK" "tests/guests/sbi_hart.c --mem 3M --trace 3" "" \
+            "exit 3 vm 1: " "hart: done" "!D bit set" "!guest RAM, but" "!FAIL"
+    fi
 
     # ---- --trace N: one line per VM exit, after the catch block ----
     check trace 5 "$OK" "--trace 20" "" \
@@ -201,7 +221,7 @@ all_tests() {
         "hv1k: guest shut down (legacy SBI shutdown)" "!FAIL"
     check hypercall 5 "$OK" "tests/guests/hypercall.c" "" \
         "ok: the 4 bytes are F0 9F 8D 8E" "hypercall: emoji.txt is 🍎" \
-        "ok: a 2-byte buffer gets F0 9F and the byte after it is untouched" \
+        "ok: a 2-byte buffer gets F0 9F" "ok: a 2-byte buffer: the bytes after it are untouched" \
         "a prefix -> SBI_ERR_INVALID_PARAM" \
         "ok: a buffer wrapping around (0xFFFFFFFFFFFFFFF0, 0x20) -> SBI_ERR_INVALID_ADDRESS" \
         "ok: a name below RAM (0x70000000) -> SBI_ERR_INVALID_ADDRESS" \
@@ -227,6 +247,14 @@ all_tests() {
         "read through legacy console_getchar: \"xyz\\n\"" \
         "read through DBCN read: \"12\"" "ok: afterwards DBCN read copies 0 bytes" \
         "hv1k: guest shut down (no reason)" "!FAIL"
+    # 606 bytes typed after 2 s, a line of 101 at a time: the first comes as
+    # the guest's UART interrupt, all pass through hv1k's 256-byte ring, and
+    # hv1k's own interrupts drain the real UART whole, not a byte per exit.
+    RUNNER="$top/tests/stdin.sh lines" check console_irq 5 "$OK" "tests/guests/console_irq.c" \
+        "$(for i in 1 2 3 4 5 6; do printf '%s\\n' 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789; done)" \
+        "ok: console_irq: the typed key came as the UART's interrupt" \
+        "ok: console_irq: all 606 bytes came through the ring, in order" \
+        "~irq [1-9][0-9]?," "!FAIL"
     check fpu 5 "$OK" "tests/guests/fpu.c" "" \
         "ok: double: (1.5 * 2.25 + 1/3) / sqrt(2) is bit-exact" \
         "ok: fcsr: 1/0 sets DZ" \
@@ -236,7 +264,29 @@ all_tests() {
         "ok: csrw cycle: illegal instruction, sepc and stval = its bits" \
         "ok: csrr hstatus: illegal instruction, sepc and stval = its bits" \
         "ok: ebreak: breakpoint, sepc at it, stval 0 or its address" \
-        "traps: done" "virtual-insn 1" "!FAIL"
+        "ok: csrr hstatus with SIE = 0: in the handler SPIE = 0" \
+        "ok: csrr hstatus with a vectored stvec: the handler at its base ran" \
+        "ok: csrr hstatus in VU-mode: in the handler SPP = U" \
+        "traps: done" "virtual-insn 4" "!FAIL"
+    # What a VM's first instruction finds (chapter 4's table).
+    check first_state 2 "$OK" "tests/guests/first_state.c" "" \
+        "ok: first_state: sstatus.FS is Initial" "ok: first_state: an FP add works" \
+        "first_state: done" "!FAIL"
+    # A guest given no Sstc has no stimecmp: on a CPU with Sstc hv1k must
+    # not set henvcfg.STCE (the read is then a virtual-instruction exit,
+    # which exercise 9's stub may end), on a CPU without it must not write
+    # vstimecmp (it would trap in hv1k itself).
+    check stimecmp_no_sstc 2 "$OK|$VM_ENDED" "tests/guests/no_sstc.c --no-sstc" "" \
+        "no_sstc: reading stimecmp" "!FAIL" "!PANIC" "!unexpected VM exit"
+    check cpu_no_sstc 2 "$OK" "tests/guests/no_sstc.c --no-sstc --cpu rv64,h=true,sstc=false" "" \
+        "ok: no_sstc: csrr stimecmp is an illegal instruction" "no_sstc: done" "!PANIC" "!FAIL"
+    # The catch block sends every kind of exit to a handler: an SBI call, a
+    # virtual instruction, hv1k's external interrupt (a key typed after 2 s)
+    # and its timer (the time limit). A later exercise's stub may end the
+    # run at its handler: that still shows the exit was dispatched.
+    RUNNER="$top/tests/stdin.sh slow" check dispatch 5 "$TIME_LIMIT|$VM_ENDED" \
+        "tests/guests/dispatch.c --timeout 4" "x" "dispatch: an SBI call came back" \
+        "!unexpected VM exit" "!guest-page fault" "!cannot emulate" "!PANIC" "!FAIL"
 
     check misaligned 5 "$OK" "tests/guests/misaligned.c" "" \
         "ok: a misaligned sw then lw in own RAM works, with no trap" \
@@ -257,6 +307,27 @@ all_tests() {
         "ok: lb x0, 5(t0) runs on and changes nothing" "compressed: EFGH" \
         "ok: c.sdsp then c.ldsp of DLL gives 0x03" "uart_widths: done" \
         "hv1k: guest shut down (no reason)" "!FAIL"
+    # Sign and zero extension where bits 15 and 31 are set: the PLIC's enable.
+    check mmio_signs 5 "$OK" "tests/guests/mmio_signs.c" "" \
+        "ok: lwu of PLIC enable 0x80008080 gives 0x80008080" \
+        "ok: lhu of PLIC enable 0x80008080 gives 0x8080" \
+        "ok: c.lw of PLIC enable 0x80008080 gives 0xffffffff80008080" "mmio_signs: done" "!FAIL"
+    # A LOAD with funct3 7 and a STORE with funct3 4 are not RV64 loads and
+    # stores. Only QEMU 7.2 (htinst 0) lets a guest show hv1k such bits (see
+    # tests/guests/stale_insn.h); QEMU 8+ hands hv1k the real instruction.
+    if [ "${qemu_major:-0}" -ge 8 ]; then
+        check decode_load_funct3 3 "$OK" "tests/guests/decode_load_funct3.c" "" \
+            "decode_load_funct3: hv1k emulated lb a1, 0(a0), a1 0x60" "!FAIL" "!PANIC"
+        check decode_store_funct3 3 "$OK" "tests/guests/decode_store_funct3.c" "" \
+            "decode_store_funct3: hv1k emulated sb a1, 0(a0), a1 0x42" "!FAIL" "!PANIC"
+    else
+        check decode_load_funct3 3 "$VM_ENDED" "tests/guests/decode_load_funct3.c" "" \
+            "hv1k: cannot emulate the load at GPA 0x10000005: the instruction at sepc 0x40000ffc" \
+            "!hv1k emulated" "!FAIL" "!PANIC"
+        check decode_store_funct3 3 "$VM_ENDED" "tests/guests/decode_store_funct3.c" "" \
+            "hv1k: cannot emulate the store at GPA 0x10000000: the instruction at sepc 0x40000ffc" \
+            "!hv1k emulated" "!FAIL" "!PANIC"
+    fi
     check mmio_paging 10 "$OK" "tests/guests/mmio_paging.c" "" "paged: sw+c.sw" \
         "ok: the MMIO code ran at its alias virtual address" \
         "ok: LSR through UART_VA reads 0x60" "hv1k: guest shut down (no reason)" "!FAIL"
@@ -380,6 +451,11 @@ all_tests() {
     check idle_sbi_no_sstc 3 "$OK" "tests/guests/idle_sbi.c --no-sstc" "" \
         "ok: idle_sbi: 5 wakeups, none early, each within 50 ms of its deadline" \
         "timer 5," "!FAIL"
+    # Without Sstc, hv1k's one timer serves two deadlines, either first: a
+    # guest tick before the time limit, then the time limit before the
+    # guest's next tick (100 s away: the test's own timeout comes first).
+    TIMEOUT=20 check timer_deadline 3 "$TIME_LIMIT" "--no-sstc --timeout 2 tests/guests/timer_deadline.c" "" \
+        "ok: timer_deadline: the tick 0.2 s away came" "hv1k: time limit (2 s)" "timer 1," "!FAIL"
     check timeout 5 "$TIME_LIMIT" "--timeout 2 tests/guests/spin.c" "" \
         "spin: looping forever with no exits" "hv1k: time limit (2 s)" \
         "hv1k: vm exits: sbi" "!PANIC"
@@ -395,6 +471,26 @@ all_tests() {
         "!secret found" "!PANIC")
     check serve_hostile 10 "$OK" "--serve tests/guests/serve_hostile.c --timeout 1" \
         "$serve_input" "${serve_expect[@]}"
+    # A VM made after another finds nothing of its CPU state (registers
+    # that the first VM finds at QEMU's reset values anyway), nor the bytes
+    # hv1k wrote into its RAM for the other (read_file).
+    check fresh_vm 5 "$OK" "--serve tests/guests/fresh_vm.c" "dirty-cpu\ncheck-cpu\n" \
+        "dirty" "fresh cpu" "hv1k: served 2 requests (0 failed)" "!FAIL"
+    # The end of a VM clears the D bits of the leaves it restored, so that
+    # the next VM's first store to each marks it again: on QEMU 10 with
+    # Svade (hv1k sets D, see gstage_ad_bits) --trace shows it in both VMs.
+    if [ "${qemu_major:-0}" -ge 10 ]; then
+        check serve_dirty_bits 2 "$OK" \
+            "--serve guest/upcase.c --trace 400 --cpu rv64,h=true,svadu=false,svade=true" "one\ntwo\n" \
+            "~vm 1: store guest-page fault at GPA 0x8[0-9a-f]+, D bit set" \
+            "~vm 2: store guest-page fault at GPA 0x8[0-9a-f]+, D bit set" \
+            "ONE" "TWO" "hv1k: served 2 requests (0 failed)"
+    else
+        check serve_dirty_bits 2 "$OK" "--serve guest/upcase.c --trace 400" "one\ntwo\n" \
+            "ONE" "TWO" "hv1k: served 2 requests (0 failed)" "!D bit set"
+    fi
+    check read_file_scrubbed 3 "$OK" "--serve tests/guests/fresh_vm.c" "read-file\ncheck-file\n" \
+        "file read" "no file bytes left" "hv1k: served 2 requests (0 failed)" "!FAIL"
     RUNNER="$top/tests/stdin.sh slow" check serve_slow_pipe 3 "$OK" \
         "--serve tests/guests/serve_hostile.c --timeout 1" "$serve_input" "${serve_expect[@]}"
     RUNNER="$top/tests/stdin.sh file" check serve_file 3 "$OK" \

@@ -5,6 +5,8 @@
 #   ./tests/skeleton.sh OUTDIR            every exercise a stub
 #   ./tests/skeleton.sh OUTDIR --keep "1 2 3"
 #                                         these exercises keep the reference code
+#                                         (refused for an exercise this tree has
+#                                         no code for: a skeleton's own stubs)
 #
 # An exercise region is the lines between a pair of comment lines,
 #     /* EXERCISE N: TITLE */
@@ -16,7 +18,9 @@
 # of the skeleton waits for its timeout. The markers stay, so the student
 # sees where to write. todo() itself is added where hypervisor.c says
 # "adds todo() here", with a pragma: until the stubs are written, the helpers
-# only they call are unused, which -Wall would make an error.
+# only they call are unused, which -Wall would make an error. Nothing else
+# in the skeleton may give an answer away: tests/bench/floor.c, which maps a
+# G-stage and enters a guest, becomes a file that says it is left out.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +41,25 @@ case " $keep " in *[!0-9\ ]*) echo "skeleton: --keep takes exercise numbers, not
 [ ! -e "$outdir" ] || [ -z "$(ls -A "$outdir")" ] ||
     { echo "skeleton: $outdir exists and is not empty" >&2; exit 2; }
 
+# Every exercise to keep must exist, and have code here to keep: in a tree
+# that is itself a skeleton (or a student's, with the exercise unwritten)
+# its region is still the todo() stub.
+bad=$(awk -v keep=" $keep " '
+match($0, /\/\* EXERCISE [0-9]+: /) { n = substr($0, RSTART + 12, RLENGTH - 14) + 0; seen[n] = 1; inside = n; next }
+/\/\* END EXERCISE [0-9]+ \*\// { inside = 0; next }
+inside && /todo\("exercise / { stub[inside] = 1 }
+END {
+    split(keep, k, " ")
+    for (i in k) {
+        if (!(k[i] in seen)) print "there is no exercise " k[i]
+        else if (k[i] in stub) print "exercise " k[i] " is a todo() stub in " FILENAME ": there is no code to keep (is this tree a skeleton itself?)"
+    }
+}' "$top/hypervisor.c")
+[ -z "$bad" ] || { echo "skeleton: --keep \"$keep\": $bad" | head -n 1 >&2; exit 2; }
+
+given=$outdir
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd) # copy-project.sh runs from the top of the tree
 "$top/tests/copy-project.sh" "$outdir"
 
 awk -v keep=" $keep " '
@@ -70,4 +93,15 @@ match($0, /\/\* EXERCISE [0-9]+: .* \*\//) {
 END { if (inside) { print "skeleton: an EXERCISE region never ends" > "/dev/stderr"; exit 1 } }
 ' "$top/hypervisor.c" >"$outdir/hypervisor.c"
 
-echo "skeleton: wrote $outdir (exercises kept: ${keep:-none})"
+# The floor program of tests/bench.sh maps guest RAM in a G-stage table and
+# enters a guest: nearly the answer to exercises 1 and 2. The skeleton has
+# a file in its place that says so (tests/bench.sh then stops there).
+cat >"$outdir/tests/bench/floor.c" <<'FLOOR'
+// tests/bench/floor.c, the floor program of tests/bench.sh, is not in the
+// student skeleton: it maps guest RAM in a G-stage table and enters a guest,
+// which would give exercises 1 and 2 away. Run the benchmarks in the
+// reference tree.
+#error "the student skeleton has no floor program: run tests/bench.sh in the reference tree"
+FLOOR
+
+echo "skeleton: wrote $given (exercises kept: ${keep:-none})"

@@ -77,16 +77,29 @@ static long dbcn_read_bytes(char *buf, long n) {
     return got;
 }
 
-// Prints what was read, with \n shown as the two characters \ and n.
-static void echo(const char *path, const char *buf, long n) {
-    printf("console_input: read through %s: \"", path);
-    for (long i = 0; i < n; i++) {
-        if (buf[i] == '\n')
-            printf("\\n");
-        else
-            putchar(buf[i]);
+// What was read, printable: \n as the two characters \ and n, any other
+// byte outside ' '..'~' (a NUL, say) as \xNN, so the log stays text.
+static const char *shown(const char *buf, long n) {
+    static char text[4 * 8 + 1];
+    static const char hex[] = "0123456789abcdef";
+    char *t = text;
+    for (long i = 0; i < n && i < 8; i++) {
+        unsigned char ch = (unsigned char)buf[i];
+        if (ch == '\n') {
+            *t++ = '\\', *t++ = 'n';
+        } else if (ch < ' ' || ch > '~') {
+            *t++ = '\\', *t++ = 'x', *t++ = hex[ch >> 4], *t++ = hex[ch & 15];
+        } else {
+            *t++ = (char)ch;
+        }
     }
-    printf("\" (%ld bytes)\n", n);
+    *t = 0;
+    return text;
+}
+
+// Prints what was read.
+static void echo(const char *path, const char *buf, long n) {
+    printf("console_input: read through %s: \"%s\" (%ld bytes)\n", path, shown(buf, n), n);
 }
 
 static int same(const char *a, const char *b, long n) {
@@ -108,34 +121,39 @@ static void test_uart(void) {
     if (n == 1)
         n += read_bytes(uart_try_getchar, buf + 1, 3);
     echo("the UART", buf, n);
-    check(n == 4 && same(buf, "abc\n", 4), "UART RBR reads \"abc\\n\"");
+    check_got(n == 4 && same(buf, "abc\n", 4), "UART RBR reads \"abc\\n\"", "\"%s\"",
+              shown(buf, n));
 }
 
 static void test_legacy_getchar(void) {
     char buf[4];
     long n = read_bytes(legacy_try_getchar, buf, 4);
     echo("legacy console_getchar", buf, n);
-    check(n == 4 && same(buf, "xyz\n", 4), "console_getchar reads \"xyz\\n\"");
+    check_got(n == 4 && same(buf, "xyz\n", 4), "console_getchar reads \"xyz\\n\"", "\"%s\"",
+              shown(buf, n));
 }
 
 static void test_dbcn_read(void) {
     char buf[2];
     long n = dbcn_read_bytes(buf, 2);
     echo("DBCN read", buf, n);
-    check(n == 2 && same(buf, "12", 2) && dbcn_error == 0,
-          "DBCN read reads \"12\"");
+    check_got(n == 2 && same(buf, "12", 2) && dbcn_error == 0, "DBCN read reads \"12\"",
+              "\"%s\", error %ld", shown(buf, n), dbcn_error);
 }
 
 // All input is consumed: each path now says so.
 static void test_nothing_left(void) {
     char buf[8];
     memset(buf, '#', sizeof buf);
-    check(!(uart[UART_LSR] & LSR_DR), "afterwards LSR.DR is 0");
-    check(legacy_try_getchar() == -1, "afterwards console_getchar is -1");
+    unsigned long lsr = uart[UART_LSR];
+    check_got(!(lsr & LSR_DR), "afterwards LSR.DR is 0", "LSR 0x%lx", lsr);
+    int ch = legacy_try_getchar();
+    check_got(ch == -1, "afterwards console_getchar is -1", "%d", ch);
     struct sbiret ret =
         sbi_call(SBI_EXT_DBCN, SBI_DBCN_READ, sizeof buf, (long)buf, 0, 0);
-    check(ret.error == SBI_SUCCESS && ret.value == 0 && buf[0] == '#',
-          "afterwards DBCN read copies 0 bytes");
+    check_got(ret.error == SBI_SUCCESS && ret.value == 0 && buf[0] == '#',
+              "afterwards DBCN read copies 0 bytes", "error %ld value %ld, buf[0] 0x%x",
+              ret.error, ret.value, (unsigned char)buf[0]);
 }
 
 int main(void) {

@@ -11,16 +11,16 @@
 
 int main(void) {
     unsigned long ram_end = (boot_a1 + (64 << 10)) & ~0xffffUL; // dtb: last 64 KiB
-    int found = 0;
-    for (unsigned long gpa = GUEST_RAM_BASE; gpa < ram_end; gpa += STEP)
-        if (*(volatile uint32_t *)gpa == FDT_MAGIC_LE) {
-            printf("FAIL: a device tree header at GPA 0x%lx\n", gpa);
-            found++;
-        }
+    unsigned long found = 0; // the first other header's GPA
+    for (unsigned long gpa = GUEST_RAM_BASE; gpa < ram_end && !found; gpa += STEP)
+        if (*(volatile uint32_t *)gpa == FDT_MAGIC_LE)
+            found = gpa;
     printf("fdt_probe: guest RAM 0x%lx-0x%lx, own device tree at 0x%lx\n",
            GUEST_RAM_BASE, ram_end, boot_a1);
-    check(*(volatile uint32_t *)boot_a1 == FDT_MAGIC_LE,
-          "fdt_probe: the guest's own device tree is at a1");
-    check(!found, "fdt_probe: no other device tree header in guest RAM");
+    check_got(*(volatile uint32_t *)boot_a1 == FDT_MAGIC_LE,
+              "fdt_probe: the guest's own device tree is at a1",
+              "a1 = 0x%lx, which holds 0x%x", boot_a1, *(volatile uint32_t *)boot_a1);
+    check_got(!found, "fdt_probe: no other device tree header in guest RAM", "one at GPA 0x%lx",
+              found);
     return 0;
 }

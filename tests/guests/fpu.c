@@ -52,9 +52,7 @@ static uint32_t bits_of_float(float f) {
 }
 
 static void expect_bits(uint64_t got, uint64_t want, const char *what) {
-    if (got != want)
-        printf("  got 0x%lx, want 0x%lx\n", got, want);
-    check(got == want, what);
+    check_equal(got, want, what);
 }
 
 // fsqrt.d: asm, because a freestanding build has no sqrt() to call.

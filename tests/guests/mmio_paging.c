@@ -103,9 +103,10 @@ int main(void) {
     paging_off();
     printf("alias called at 0x%lx, ran at 0x%lx\n", (unsigned long)alias,
            result.pc);
-    check(result.pc - RAM_ALIAS_VA < GUEST_RAM_BASE - RAM_ALIAS_VA &&
-              result.pc - (unsigned long)alias < 64,
-          "the MMIO code ran at its alias virtual address");
-    check(result.lsr == (LSR_THRE | LSR_TEMT), "LSR through UART_VA reads 0x60");
+    check_got(result.pc - RAM_ALIAS_VA < GUEST_RAM_BASE - RAM_ALIAS_VA &&
+                  result.pc - (unsigned long)alias < 64,
+              "the MMIO code ran at its alias virtual address", "pc 0x%lx, alias 0x%lx",
+              result.pc, (unsigned long)alias);
+    check_equal(result.lsr, LSR_THRE | LSR_TEMT, "LSR through UART_VA reads 0x60");
     return 0;
 }

@@ -90,18 +90,20 @@ static void test_ipi(void) {
     // With interrupts off the IPI must wait, pending in sip.SSIP.
     soft_interrupts = 0;
     expect_ok(send_ipi(1, 0), 0, "send_ipi(mask 1, base 0) -> 0");
-    check((READ_CSR(sip) & SIP_SSIP) && soft_interrupts == 0,
-          "the IPI is pending in sip.SSIP while sstatus.SIE is off");
+    check_got((READ_CSR(sip) & SIP_SSIP) && soft_interrupts == 0,
+              "the IPI is pending in sip.SSIP while sstatus.SIE is off",
+              "sip 0x%lx, %d interrupts taken", READ_CSR(sip), soft_interrupts);
     interrupts_on();
-    check(soft_interrupts_after_a_while() == 1,
-          "send_ipi to itself: the handler ran exactly once");
-    check(!(READ_CSR(sip) & SIP_SSIP), "sip.SSIP is clear after the handler");
+    check_equal(soft_interrupts_after_a_while(), 1,
+                "send_ipi to itself: the handler ran exactly once");
+    check_got(!(READ_CSR(sip) & SIP_SSIP), "sip.SSIP is clear after the handler",
+              "sip 0x%lx", READ_CSR(sip));
 
     // Interrupts on: the IPI is taken right after the ecall.
     soft_interrupts = 0;
     expect_ok(send_ipi(0, ALL_HARTS), 0, "send_ipi(mask 0, base -1) -> 0");
-    check(soft_interrupts_after_a_while() == 1,
-          "send_ipi to all harts: the handler ran exactly once");
+    check_equal(soft_interrupts_after_a_while(), 1,
+                "send_ipi to all harts: the handler ran exactly once");
 
     soft_interrupts = 0;
     expect_ok(send_ipi(0, 0), 0, "send_ipi(empty mask) -> 0");
@@ -111,8 +113,9 @@ static void test_ipi(void) {
                  "send_ipi(mask 1, base 1): hart 1 -> SBI_ERR_INVALID_PARAM");
     expect_error(send_ipi(0, 7), SBI_ERR_INVALID_PARAM,
                  "send_ipi(mask 0, base 7): no hart 7 -> SBI_ERR_INVALID_PARAM");
-    check(soft_interrupts_after_a_while() == 0 && !(READ_CSR(sip) & SIP_SSIP),
-          "no interrupt from the empty or invalid masks");
+    check_got(soft_interrupts_after_a_while() == 0 && !(READ_CSR(sip) & SIP_SSIP),
+              "no interrupt from the empty or invalid masks",
+              "%d interrupts, sip 0x%lx", soft_interrupts, READ_CSR(sip));
     interrupts_off();
 }
 

@@ -48,39 +48,36 @@ static struct legacy_regs legacy_call(long eid, long arg0) {
     return (struct legacy_regs){{a0, a1, a2, a3, a4, a5, a6, a7}};
 }
 
-// 1 if a1-a7 are unchanged; otherwise prints the first register that is not.
-static int registers_preserved(const struct legacy_regs *r, long eid) {
-    for (int i = 1; i <= 6; i++)
-        if (r->a[i] != CANARY + i) {
-            printf("  a%d is 0x%lx, want 0x%lx\n", i, r->a[i], CANARY + i);
-            return 0;
-        }
-    if (r->a[7] != eid) {
-        printf("  a7 is 0x%lx, want 0x%lx\n", r->a[7], eid);
-        return 0;
-    }
-    return 1;
+// Checks that a1-a7 are unchanged; a failure names the first that is not.
+static void check_preserved(const struct legacy_regs *r, long eid, const char *what) {
+    int i = 1;
+    while (i < 7 && r->a[i] == CANARY + i)
+        i++;
+    long want = i < 7 ? CANARY + i : eid;
+    check_got(r->a[i] == want, what, "a%d = 0x%lx, expected 0x%lx", i, r->a[i], want);
 }
 
 static void test_console_putchar(void) {
     static const char text[] = "legacy: hello through console_putchar\n";
-    int all_zero = 1, all_preserved = 1;
+    struct legacy_regs r, bad_a0 = {{0}}, changed = {{0}};
     for (const char *p = text; *p; p++) {
-        struct legacy_regs r = legacy_call(SBI_EXT_LEGACY_PUTCHAR, *p);
-        all_zero &= r.a[0] == 0;
-        all_preserved &= registers_preserved(&r, SBI_EXT_LEGACY_PUTCHAR);
+        r = legacy_call(SBI_EXT_LEGACY_PUTCHAR, *p);
+        if (r.a[0] != 0 && bad_a0.a[0] == 0)
+            bad_a0 = r; // the first call that did not return 0
+        for (int i = 1; i < 8 && changed.a[7] == 0; i++)
+            if (r.a[i] != (i < 7 ? CANARY + i : SBI_EXT_LEGACY_PUTCHAR))
+                changed = r; // the first call that changed a1-a7
     }
-    check(all_zero, "console_putchar returns 0 in a0");
-    check(all_preserved, "console_putchar preserves a1-a7");
+    check_equal(bad_a0.a[0], 0, "console_putchar returns 0 in a0");
+    check_preserved(changed.a[7] ? &changed : &r, SBI_EXT_LEGACY_PUTCHAR,
+                    "console_putchar preserves a1-a7");
 }
 
 static void test_console_getchar(void) {
     struct legacy_regs r = legacy_call(SBI_EXT_LEGACY_GETCHAR, 0);
-    if (r.a[0] != -1)
-        printf("  a0 is %ld\n", r.a[0]);
-    check(r.a[0] == -1, "console_getchar with nothing typed returns -1");
-    check(registers_preserved(&r, SBI_EXT_LEGACY_GETCHAR),
-          "console_getchar preserves a1-a7");
+    check_got(r.a[0] == -1, "console_getchar with nothing typed returns -1", "%ld",
+              r.a[0]);
+    check_preserved(&r, SBI_EXT_LEGACY_GETCHAR, "console_getchar preserves a1-a7");
 }
 
 // Every legacy EID but the four hv1k offers and shutdown: 0x03-0x07
@@ -125,31 +122,32 @@ on_trap(void) {
 
 static void test_set_timer(void) {
     // No one has asked for a timer interrupt yet, so none may be pending.
-    if (READ_CSR(sip) & SIP_STIP)
-        printf("  sip is 0x%lx\n", READ_CSR(sip));
-    check(!(READ_CSR(sip) & SIP_STIP),
-          "no timer interrupt is pending before the first set_timer");
+    check_got(!(READ_CSR(sip) & SIP_STIP),
+              "no timer interrupt is pending before the first set_timer", "sip 0x%lx",
+              READ_CSR(sip));
     WRITE_CSR(stvec, (unsigned long)on_trap);
     WRITE_CSR(sie, SIE_STIE);
     WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SIE);
     unsigned long deadline = read_time() + TIMEBASE_HZ / 100; // in 10 ms
     struct legacy_regs r = legacy_call(SBI_EXT_LEGACY_SET_TIMER, (long)deadline);
-    check(r.a[0] == 0, "set_timer returns 0 in a0");
-    check(registers_preserved(&r, SBI_EXT_LEGACY_SET_TIMER),
-          "set_timer preserves a1-a7");
+    check_equal(r.a[0], 0, "set_timer returns 0 in a0");
+    check_preserved(&r, SBI_EXT_LEGACY_SET_TIMER, "set_timer preserves a1-a7");
     // Busy-wait (no wfi) so that a timer that never fires fails the check
     // after one second instead of hanging the test.
     while (timer_interrupts == 0 && read_time() < deadline + TIMEBASE_HZ)
         ;
-    check(timer_interrupts == 1, "set_timer: one timer interrupt arrived");
-    check(timer_interrupt_time >= deadline,
-          "set_timer: the interrupt came no earlier than asked");
+    check_got(timer_interrupts == 1, "set_timer: one timer interrupt arrived", "%d",
+              timer_interrupts);
+    check_got(timer_interrupt_time >= deadline,
+              "set_timer: the interrupt came no earlier than asked",
+              "it at %lu, asked for %lu", timer_interrupt_time, deadline);
     // set_timer(-1) in the handler cleared it: no second interrupt.
     unsigned long later = read_time() + TIMEBASE_HZ / 100;
     while (read_time() < later)
         ;
-    check(timer_interrupts == 1 && !(READ_CSR(sip) & SIP_STIP),
-          "set_timer(-1) cleared the timer interrupt");
+    check_got(timer_interrupts == 1 && !(READ_CSR(sip) & SIP_STIP),
+              "set_timer(-1) cleared the timer interrupt", "%d interrupts, sip 0x%lx",
+              timer_interrupts, READ_CSR(sip));
     WRITE_CSR(sstatus, READ_CSR(sstatus) & ~SSTATUS_SIE);
 }
 

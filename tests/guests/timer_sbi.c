@@ -68,20 +68,24 @@ static void test_three_interrupts(void) {
     WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SIE);
     asked_for[0] = read_time() + TICK;
     struct sbiret ret = sbi_call(SBI_EXT_TIME, 0, (long)asked_for[0], 0, 0, 0);
-    check(ret.error == SBI_SUCCESS, "set_timer answers SBI_SUCCESS");
+    check_got(ret.error == SBI_SUCCESS, "set_timer answers SBI_SUCCESS", "error %ld", ret.error);
     wait_for(&ticks, TICKS, TIMEBASE_HZ); // at most 1 s
     if (bad_scause)
         printf("  unexpected trap: scause 0x%lx\n", bad_scause);
-    check(bad_scause == 0, "only the asked-for timer interrupts came");
-    check(ticks == TICKS, "three timer interrupts through set_timer");
+    check_got(bad_scause == 0, "only the asked-for timer interrupts came", "scause 0x%lx",
+              bad_scause);
+    check_got(ticks == TICKS, "three timer interrupts through set_timer", "%d", ticks);
     check_ticks_on_time(asked_for, arrived_at, TICKS);
-    check(set_timer_error == 0, "set_timer in the handler answers SBI_SUCCESS");
+    check_got(set_timer_error == 0, "set_timer in the handler answers SBI_SUCCESS",
+              "error %ld", set_timer_error);
     // The last set_timer(-1) disarmed it: 20 ms more bring nothing.
     unsigned long later = read_time() + 2 * TICK;
     while (read_time() < later)
         ;
-    check(ticks == TICKS && !(READ_CSR(sip) & STIP) && bad_scause == 0,
-          "set_timer(-1) disarmed the timer (no 4th interrupt, sip.STIP 0)");
+    unsigned long stip = READ_CSR(sip) & STIP;
+    check_got(ticks == TICKS && !stip && bad_scause == 0,
+              "set_timer(-1) disarmed the timer (no 4th interrupt, sip.STIP 0)",
+              "%d interrupts, sip.STIP %d, scause 0x%lx", ticks, !!stip, bad_scause);
     WRITE_CSR(sstatus, READ_CSR(sstatus) & ~SSTATUS_SIE);
 }
 
@@ -101,11 +105,13 @@ static void test_masked_interrupt_stays_pending(void) {
     WRITE_CSR(sie, STIP); // enabled but masked by SIE: pending, not taken
     set_timer(read_time()); // due now
     spin(2 * TICK);
-    check(ticks == TICKS, "with sstatus.SIE = 0 a due timer interrupt waits");
+    check_got(ticks == TICKS, "with sstatus.SIE = 0 a due timer interrupt waits",
+              "%d interrupts, expected %d", ticks, TICKS);
     WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SIE);
     wait_for(&ticks, TICKS + 1, TIMEBASE_HZ); // the handler disarms it
     WRITE_CSR(sstatus, READ_CSR(sstatus) & ~SSTATUS_SIE);
-    check(ticks == TICKS + 1, "setting sstatus.SIE delivers it at once");
+    check_got(ticks == TICKS + 1, "setting sstatus.SIE delivers it at once",
+              "%d interrupts, expected %d", ticks, TICKS + 1);
 }
 
 // A pending timer interrupt (due, masked by SIE = 0) must be cleared by the
@@ -116,13 +122,15 @@ static void test_set_timer_clears_pending(void) {
     set_timer(read_time()); // due now: pending from here on
     spin(2 * TICK);         // (without Sstc: hv1k's timer fires meanwhile)
     set_timer(-1UL);
-    check(!(READ_CSR(sip) & STIP), "after set_timer(-1) sip.STIP reads 0");
+    check_got(!(READ_CSR(sip) & STIP), "after set_timer(-1) sip.STIP reads 0", "1");
     WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SIE);
     spin(2 * TICK);
     WRITE_CSR(sstatus, READ_CSR(sstatus) & ~SSTATUS_SIE);
-    check(ticks == TICKS + 1 && bad_scause == 0,
-          "set_timer(-1) cleared the pending timer interrupt (none taken)");
-    check(set_timer_error == 0, "every set_timer answered SBI_SUCCESS");
+    check_got(ticks == TICKS + 1 && bad_scause == 0,
+              "set_timer(-1) cleared the pending timer interrupt (none taken)",
+              "%d interrupts, expected %d; scause 0x%lx", ticks, TICKS + 1, bad_scause);
+    check_got(set_timer_error == 0, "every set_timer answered SBI_SUCCESS", "error %ld",
+              set_timer_error);
     WRITE_CSR(sie, 0);
 }
 

@@ -54,24 +54,27 @@ static void enable_timer_interrupt(void) {
 }
 
 int main(void) {
-    check(READ_CSR(stimecmp) == -1UL,
-          "stimecmp starts disarmed (all ones), as hv1k left it");
+    check_equal(READ_CSR(stimecmp), -1UL,
+                "stimecmp starts disarmed (all ones), as hv1k left it");
     enable_timer_interrupt();
     asked_for[0] = read_time() + TICK;
     set_stimecmp(asked_for[0]);
     wait_for(&ticks, TICKS, TIMEBASE_HZ); // at most 1 s
     if (bad_scause)
         printf("  unexpected trap: scause 0x%lx\n", bad_scause);
-    check(bad_scause == 0, "only timer interrupts reached the handler");
-    check(ticks == TICKS, "three timer interrupts through stimecmp");
+    check_got(bad_scause == 0, "only timer interrupts reached the handler",
+              "scause 0x%lx", bad_scause);
+    check_got(ticks == TICKS, "three timer interrupts through stimecmp", "%d", ticks);
     check_ticks_on_time(asked_for, arrived_at, TICKS);
     // Disarmed: 20 ms more bring no fourth interrupt, and none is pending.
     unsigned long later = read_time() + 2 * TICK;
     while (read_time() < later)
         ;
-    check(ticks == TICKS && !(READ_CSR(sip) & (1UL << IRQ_S_TIMER)),
-          "stimecmp = -1 disarmed the timer (no 4th interrupt, sip.STIP 0)");
-    check(READ_CSR(stimecmp) == -1UL, "stimecmp reads back -1");
+    unsigned long stip = READ_CSR(sip) >> IRQ_S_TIMER & 1;
+    check_got(ticks == TICKS && !stip,
+              "stimecmp = -1 disarmed the timer (no 4th interrupt, sip.STIP 0)",
+              "%d interrupts, sip.STIP %lu", ticks, stip);
+    check_equal(READ_CSR(stimecmp), -1UL, "stimecmp reads back -1");
     WRITE_CSR(sstatus, READ_CSR(sstatus) & ~SSTATUS_SIE);
     printf("timer_sstc: done\n");
     return 0;

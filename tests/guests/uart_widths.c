@@ -76,13 +76,6 @@
         __rd;                                                                  \
     })
 
-// Checks that `got` is `want`, and prints both if not.
-static void check_value(unsigned long got, unsigned long want, const char *what) {
-    if (got != want)
-        printf("  got 0x%lx, want 0x%lx\n", got, want);
-    check(got == want, what);
-}
-
 // ---- 32-bit stores ----
 
 // sb, sh, sw and sd to THR each print their low byte; the upper bytes are 0.
@@ -104,28 +97,28 @@ static void test_store_widths(void) {
 // to SCR.
 static void test_load_widths(void) {
     STORE("sb", UART_SCR, 0x80);
-    check_value(LOAD("lb", UART_SCR), (unsigned long)-128L, "lb of SCR 0x80 gives -128");
-    check_value(LOAD("lbu", UART_SCR), 128, "lbu of SCR 0x80 gives 128");
-    check_value(LOAD("lh", UART_SCR), 0x80, "lh of SCR 0x80 gives 0x80");
-    check_value(LOAD("lhu", UART_SCR), 0x80, "lhu of SCR 0x80 gives 0x80");
-    check_value(LOAD("lw", UART_SCR), 0x80, "lw of SCR 0x80 gives 0x80");
-    check_value(LOAD("lwu", UART_SCR), 0x80, "lwu of SCR 0x80 gives 0x80");
-    check_value(LOAD("ld", UART_SCR), 0x80, "ld of SCR 0x80 gives 0x80");
+    check_equal(LOAD("lb", UART_SCR), (unsigned long)-128L, "lb of SCR 0x80 gives -128");
+    check_equal(LOAD("lbu", UART_SCR), 128, "lbu of SCR 0x80 gives 128");
+    check_equal(LOAD("lh", UART_SCR), 0x80, "lh of SCR 0x80 gives 0x80");
+    check_equal(LOAD("lhu", UART_SCR), 0x80, "lhu of SCR 0x80 gives 0x80");
+    check_equal(LOAD("lw", UART_SCR), 0x80, "lw of SCR 0x80 gives 0x80");
+    check_equal(LOAD("lwu", UART_SCR), 0x80, "lwu of SCR 0x80 gives 0x80");
+    check_equal(LOAD("ld", UART_SCR), 0x80, "ld of SCR 0x80 gives 0x80");
     // A wider store keeps only its low byte in the byte register.
     STORE("sw", UART_SCR, 0x1234567fUL);
-    check_value(LOAD("lbu", UART_SCR), 0x7f, "sw to SCR keeps the low byte 0x7f");
+    check_equal(LOAD("lbu", UART_SCR), 0x7f, "sw to SCR keeps the low byte 0x7f");
 }
 
 // The status registers, with nothing typed: LSR says THRE|TEMT (no DR),
 // MSR says "cable plugged in", IIR says "no interrupt" and shows the FIFOs.
 static void test_status_registers(void) {
-    check_value(LOAD("lbu", UART_LSR), LSR_THRE | LSR_TEMT, "LSR reads 0x60");
-    check_value(LOAD("lbu", UART_MSR), MSR_CTS | MSR_DSR | MSR_DCD, "MSR reads 0xb0");
+    check_equal(LOAD("lbu", UART_LSR), LSR_THRE | LSR_TEMT, "LSR reads 0x60");
+    check_equal(LOAD("lbu", UART_MSR), MSR_CTS | MSR_DSR | MSR_DCD, "MSR reads 0xb0");
     STORE("sb", UART_FCR, FCR_FIFO_ENABLE);
-    check_value(LOAD("lbu", UART_IIR), IIR_NO_INTERRUPT | IIR_FIFOS_ENABLED,
+    check_equal(LOAD("lbu", UART_IIR), IIR_NO_INTERRUPT | IIR_FIFOS_ENABLED,
                 "IIR reads 0xc1 with the FIFOs on");
     STORE("sb", UART_FCR, 0);
-    check_value(LOAD("lbu", UART_IIR), IIR_NO_INTERRUPT, "IIR reads 0x01 with them off");
+    check_equal(LOAD("lbu", UART_IIR), IIR_NO_INTERRUPT, "IIR reads 0x01 with them off");
 }
 
 // LCR.DLAB turns offsets 0 and 1 into the divisor latch (DLL, DLM); clearing
@@ -133,15 +126,15 @@ static void test_status_registers(void) {
 static void test_divisor_latch(void) {
     STORE("sb", UART_IER, 0x05);
     STORE("sb", UART_LCR, LCR_DLAB | LCR_8N1);
-    check_value(LOAD("lbu", UART_LCR), LCR_DLAB | LCR_8N1, "LCR reads back 0x83");
+    check_equal(LOAD("lbu", UART_LCR), LCR_DLAB | LCR_8N1, "LCR reads back 0x83");
     STORE("sb", UART_DLL, 0x0c); // 9600 baud: 1.8432 MHz / 16 / 12
     STORE("sb", UART_DLM, 0x00);
-    check_value(LOAD("lbu", UART_DLL), 0x0c, "DLL reads back 0x0c");
-    check_value(LOAD("lbu", UART_DLM), 0x00, "DLM reads back 0x00");
+    check_equal(LOAD("lbu", UART_DLL), 0x0c, "DLL reads back 0x0c");
+    check_equal(LOAD("lbu", UART_DLM), 0x00, "DLM reads back 0x00");
     STORE("sb", UART_LCR, LCR_8N1);
-    check_value(LOAD("lbu", UART_IER), 0x05, "IER still 0x05 after DLAB is cleared");
+    check_equal(LOAD("lbu", UART_IER), 0x05, "IER still 0x05 after DLAB is cleared");
     STORE("sb", UART_IER, 0xff);
-    check_value(LOAD("lbu", UART_IER), 0x0f, "IER keeps only its low 4 bits");
+    check_equal(LOAD("lbu", UART_IER), 0x0f, "IER keeps only its low 4 bits");
     STORE("sb", UART_IER, 0);
 }
 
@@ -196,8 +189,9 @@ static void test_load_into_x0(void) {
                          : "=&r"(after), "=&r"(t0), "=&r"(t1)
                          : "r"(UART_BASE)
                          : "t0", "t1", "memory");
-    check(after == 1 && t0 == UART_BASE && t1 == 0x1234,
-          "lb x0, 5(t0) runs on and changes nothing");
+    check_got(after == 1 && t0 == UART_BASE && t1 == 0x1234,
+              "lb x0, 5(t0) runs on and changes nothing",
+              "next instruction ran: %lu, t0 0x%lx, t1 0x%lx", after, t0, t1);
 }
 
 // ---- Compressed loads and stores, registers x8-x15 ----
@@ -294,16 +288,16 @@ static void test_compressed(void) {
     printf("\n");
     // MCR (offset 4) through x8-x15 and through sp.
     c_sw_mcr(0x03);
-    check_value(c_lw_mcr(), 0x03, "c.sw then c.lw of MCR gives 0x03");
+    check_equal(c_lw_mcr(), 0x03, "c.sw then c.lw of MCR gives 0x03");
     c_swsp_mcr(0x08);
-    check_value(c_lwsp_mcr(), 0x08, "c.swsp then c.lwsp of MCR gives 0x08");
+    check_equal(c_lwsp_mcr(), 0x08, "c.swsp then c.lwsp of MCR gives 0x08");
     c_sw_mcr(0);
     // The doubleword forms reach only offset 0: DLL, behind LCR.DLAB.
     STORE("sb", UART_LCR, LCR_DLAB | LCR_8N1);
     c_sd_0(0x01);
-    check_value(c_ld_0(), 0x01, "c.sd then c.ld of DLL gives 0x01");
+    check_equal(c_ld_0(), 0x01, "c.sd then c.ld of DLL gives 0x01");
     c_sdsp_0(0x03);
-    check_value(c_ldsp_0(), 0x03, "c.sdsp then c.ldsp of DLL gives 0x03");
+    check_equal(c_ldsp_0(), 0x03, "c.sdsp then c.ldsp of DLL gives 0x03");
     STORE("sb", UART_LCR, LCR_8N1);
 }
 
