@@ -162,6 +162,17 @@ further_vm_ms() {
     awk -v a=$((t4 - t1)) -v b=$(($(date +%s%N) - t4)) 'BEGIN { printf "%.1f\n", (b - a) / 3 / 1e6 }'
 }
 
+# tests/guests/steady.c's own time in ms, alone or beside the VMs given
+# (a flooder: one VM's exits must not stall another VM's hart); nan if it
+# printed none.
+steady_ms() { # steady_ms [FILE...]
+    QEMU=$QEMU BIOS=$BIOS timeout 120 "$top/run.sh" "$top/tests/guests/steady.c" "$@" \
+        >"$work/log" 2>&1 || true
+    local t
+    t=$(sed -n 's/.*steady: took \([0-9]*\) ms.*/\1/p' "$work/log" | head -n 1)
+    echo "${t:-nan}"
+}
+
 # run.sh's own time before it starts QEMU, with nothing to build: a stand-in
 # QEMU notes the moment it is started, and stops.
 startup_ms() {
@@ -275,6 +286,10 @@ for round in $(seq "$rounds"); do
     add serve-work-1 hv1k "$(serve_rate 1)"
     add serve-work-2 hv1k "$(serve_rate 2)"
     add further-vm hv1k "$(further_vm_ms)"
+    add steady-alone hv1k "$(steady_ms)"
+    for flood in uart ecall ipi; do
+        add "steady-$flood" hv1k "$(steady_ms "$top/tests/guests/flood_$flood.c")"
+    done
 done
 
 # ---- The table ----
@@ -344,6 +359,10 @@ hart_struct_kib=$(llvm-readelf -sW "$hv1k_elf" | awk -v n="$(sed -n 's/^#define 
     line serve-work-2 "serve work, 2 harts, req/s"
     printf '%-27s %s\n' "serve work, speed-up" "$(ratio_rows serve-work-2 serve-work-1)"
     line further-vm "each further VM, ms"
+    line steady-alone "steady VM alone, ms"
+    for flood in uart ecall ipi; do
+        printf '%-27s %s\n' "steady beside flood_$flood" "$(cell "steady-$flood" hv1k) ms, $(ratio_rows "steady-$flood" steady-alone)x alone"
+    done
     line run.sh-startup "run.sh startup, ms"
     printf '%-27s %s\n' "size: hv1k image, KiB" "$size_kib"
     printf '%-27s %s\n' "size: per VM beyond RAM" "$(awk -v t="${tables_kib:-nan}" -v v="${hart_struct_kib:-nan}" 'BEGIN { printf "%s KiB (G-stage tables %s KiB, struct hart %s KiB: its stack and VM)", t + v, t, v }')"

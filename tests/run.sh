@@ -593,8 +593,10 @@ all_tests() {
         "ok: idle: idle_sstc woke 5 times" "ok: idle: idle_sbi woke 5 times" \
         "ok: idle: QEMU used" "!FAIL"
     TIMEOUT=120 RUNNER="$top/tests/several.sh fairness" check several_fairness 5 "$OK" "" "" \
-        "ok: fairness: steady beside flood_uart" "ok: fairness: steady beside flood_ecall" \
-        "ok: fairness: steady beside flood_ipi" "!FAIL"
+        "ok: fairness: beside flood_uart, steady printed its 20 lines whole" \
+        "ok: fairness: beside flood_ecall, steady printed its 20 lines whole" \
+        "ok: fairness: beside flood_ipi, steady printed its 20 lines whole" \
+        "ok: fairness: flood_ipi ran beside steady and ended" "!FAIL"
     RUNNER="$top/tests/several.sh serve-harts" check serve_harts 5 "$OK" "" "" \
         "ok: serve-harts: --harts 2 printed the same" "ok: serve-harts: with 2 harts no secret leaked" "!FAIL"
     check too_many_vms 1 "$USAGE" "$(printf 'tests/guests/spin.c %.0s' 1 2 3 4 5 6 7 8 9)" "" \
@@ -642,6 +644,7 @@ if wanted bench_quick 3; then
     for row in "null hypercall" "MMIO exit" "compute" "memory 256M" "memory 1G" \
         "timer interrupt" "VM exits in timer row" "serve total median" "run.sh startup" \
         "serve work, 1 hart" "serve work, 2 harts" "serve work, speed-up" "each further VM" \
+        "steady VM alone" "steady beside flood_uart" "steady beside flood_ipi" \
         "size: hv1k image" "size: per VM"; do
         grep -qE "^$row.* [0-9]" "$log" || why=${why:-"no figure on the row '$row' (output: $log)"}
     done

@@ -15,7 +15,10 @@ int main(void) {
         unsigned long n = 0;
         for (long i = 0; i < WORK; i++)
             __asm__ __volatile__("addi %0, %0, 1" : "+r"(n));
-        printf("steady: round %d of %d\n", round, ROUNDS);
+        char line[] = "steady: round .. of 20\n"; // one DBCN write: one exit
+        line[14] = (char)('0' + round / 10);
+        line[15] = (char)('0' + round % 10);
+        dbcn_puts(line);
     }
     printf("steady: took %lu ms\n", (read_time() - start) / (TIMEBASE_HZ / 1000));
     return 0;

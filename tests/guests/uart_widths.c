@@ -141,7 +141,7 @@ static void test_divisor_latch(void) {
 // MCR has 5 bits (PC16550D data sheet): bits 5-7 read back as 0.
 static void test_modem_control(void) {
     STORE("sb", UART_MCR, 0xff);
-    check_value(LOAD("lbu", UART_MCR), 0x1f, "MCR keeps only its low 5 bits");
+    check_equal(LOAD("lbu", UART_MCR), 0x1f, "MCR keeps only its low 5 bits");
     STORE("sb", UART_MCR, 0);
 }
 
@@ -155,10 +155,10 @@ static void test_loopback(void) {
     static const char bytes[] = "<looped>";
     int received = 1;
     STORE("sb", UART_MCR, MCR_LOOP | MCR_OUT2 | MCR_RTS);
-    check_value(LOAD("lbu", UART_MSR), MSR_DCD | MSR_CTS,
+    check_equal(LOAD("lbu", UART_MSR), MSR_DCD | MSR_CTS,
                 "loop mode: OUT2 and RTS read back in MSR as DCD and CTS (0x90)");
     STORE("sb", UART_MCR, MCR_LOOP | MCR_OUT1 | MCR_DTR);
-    check_value(LOAD("lbu", UART_MSR), MSR_RI | MSR_DSR,
+    check_equal(LOAD("lbu", UART_MSR), MSR_RI | MSR_DSR,
                 "loop mode: OUT1 and DTR read back in MSR as RI and DSR (0x60)");
     STORE("sb", UART_IER, IER_RX);
     for (const char *b = bytes; *b; b++) {
