@@ -144,7 +144,7 @@ without_banner() { awk 'past || !/\r$/ { print } /^hv1k: hypervisor started/ { p
 # last line before the exit summary), after run.sh's reason.
 reason() { # reason NAME N
     local log=$tree/build/tests/$1.log said k
-    if [ "${result[$1]}" = SKIP ] || [ ! -f "$log" ]; then
+    if [ "${result[$1]:-}" = SKIP ] || [ ! -f "$log" ]; then
         echo "${why[$1]:-did not run: see ${out#"$top"/}/run.log}"
         return
     fi
