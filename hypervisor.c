@@ -706,8 +706,10 @@ __attribute__((noreturn)) static void vm_stop(struct vm *vm, int status) {
     if (input.focus == vm)
         input_to_next_vm();
     unlock(&input.lock);
+    /* EXERCISE 11: a hart per VM: start and stop */
     if (__atomic_sub_fetch(&running, 1, __ATOMIC_ACQ_REL) > 0)
         hart_stop();
+    /* END EXERCISE 11 */
     int run_status = EXIT_SHUTDOWN;
     for (unsigned long i = 0; i < boot_info->vm_count; i++) {
         struct vm *v = &harts[i].vm;
@@ -1813,10 +1815,13 @@ __attribute__((noreturn)) void hypervisor_main(unsigned long boot_hartid) {
     // The other harts wait in OpenSBI (HSM STOPPED) until hart_start(hart
     // ID, start address, opaque): each starts at hart_entry with a1 = its
     // vCPU (SBI spec, "Hart State Management Extension").
-    for (unsigned long k = 1; k < n; k++)
+    for (unsigned long k = 1; k < n; k++) {
+        /* EXERCISE 11: a hart per VM: start and stop */
         if (sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, (long)harts[k].vm.hartid,
                      (long)hart_entry, (long)&harts[k].vm.vcpu, 0).error)
             PANIC("SBI hart_start of hart %lu failed", harts[k].vm.hartid);
+        /* END EXERCISE 11 */
+    }
     run_hart(&harts[0].vm.vcpu);
 }
 
