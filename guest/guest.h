@@ -48,11 +48,61 @@ static inline void hv1k_respond(const void *buf, unsigned long len) {
     sbi_call(SBI_EXT_HV1K, HV1K_RESPOND, (long)buf, (long)len, 0, 0);
 }
 
+// The same, for a guest that has nothing left to do: if hv1k refused, it
+// waits in wfi for good.
+__attribute__((noreturn)) static inline void respond(const void *buf, unsigned long len) {
+    hv1k_respond(buf, len); // ends the VM
+    for (;;)                // only if hv1k refused
+        __asm__ __volatile__("wfi");
+}
+
+__attribute__((noreturn)) static inline void respond_with(const char *s) {
+    unsigned long n = 0;
+    while (s[n])
+        n++;
+    respond(s, n);
+}
+
+// --serve: is this VM's request (boot_a0, boot_a1 bytes; hv1k leaves out
+// the line's end) exactly `word`?
+static inline int request_is(const char *word) {
+    const char *request = (const char *)boot_a0;
+    unsigned long n = 0;
+    while (word[n] && n < boot_a1 && word[n] == request[n])
+        n++;
+    return n == boot_a1 && !word[n];
+}
+
 // ---- Time ----
 static inline unsigned long read_time(void) { return READ_CSR(time); }
 
 static inline void sbi_set_timer(unsigned long when) {
     sbi_call(SBI_EXT_TIME, 0, (long)when, 0, 0, 0);
+}
+
+// ---- VU-mode ----
+// run_in_user_mode(stub, arg) srets to `stub` in VU-mode with a0 = arg
+// (with paging off, VU-mode runs the guest's own code; the stub may use a0,
+// t0 and t1) and returns when the stub's last instruction, an ecall, has
+// reached the guest's trap handler, which calls back_to_supervisor() for it
+// (scause SCAUSE_USER_ECALL).
+static volatile unsigned long user_mode_return; // where VS-mode goes on
+static inline void run_in_user_mode(const char *stub, unsigned long arg) {
+    register unsigned long a0 __asm__("a0") = arg;
+    WRITE_CSR(sepc, (unsigned long)stub);
+    WRITE_CSR(sstatus, READ_CSR(sstatus) & ~SSTATUS_SPP); // sret to VU-mode
+    __asm__ __volatile__("la t0, 1f\n"
+                         "sd t0, 0(%1)\n"
+                         "sret\n"
+                         "1:\n"
+                         : "+r"(a0)
+                         : "r"(&user_mode_return)
+                         : "t0", "t1", "memory");
+}
+
+static inline void back_to_supervisor(void) {
+    WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SPP);
+    WRITE_CSR(sepc, user_mode_return);
 }
 
 // Busy-waits (no wfi) until `*count` reaches `want` or `timeout` ticks of

@@ -163,14 +163,12 @@ __asm__(".text\n.option push\n.option norvc\n"
         ".option pop\n");
 extern const char user_stub[];
 static volatile unsigned long user_scause[2], user_stval[2], user_traps;
-static volatile unsigned long resume_in_s;
 
 __attribute__((interrupt("supervisor"), aligned(4))) static void
 on_user_trap(void) {
     unsigned long scause = READ_CSR(scause);
     if (scause == SCAUSE_USER_ECALL) {
-        WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SPP);
-        WRITE_CSR(sepc, resume_in_s);
+        back_to_supervisor();
         return;
     }
     if (user_traps < 2) {
@@ -183,13 +181,7 @@ on_user_trap(void) {
 
 static void from_user_mode(void) {
     WRITE_CSR(stvec, (unsigned long)on_user_trap);
-    WRITE_CSR(sepc, (unsigned long)user_stub);
-    WRITE_CSR(sstatus, READ_CSR(sstatus) & ~SSTATUS_SPP); // sret to VU-mode
-    __asm__ __volatile__("la t0, 1f\n"
-                         "sd t0, 0(%0)\n"
-                         "sret\n"
-                         "1:\n" ::"r"(&resume_in_s)
-                         : "t0", "memory");
+    run_in_user_mode(user_stub, 0);
     int ok = user_traps == 2 && user_scause[0] == SCAUSE_ILLEGAL_INSN &&
              user_stval[0] == bits_at(user_sret_at) &&
              user_scause[1] == SCAUSE_ILLEGAL_INSN &&
@@ -415,17 +407,10 @@ static void list(void) {
     }
 }
 
-static int same(const char *word, const char *bytes, unsigned long len) {
-    unsigned long n = 0;
-    while (word[n] && n < len && word[n] == bytes[n])
-        n++;
-    return n == len && !word[n];
-}
-
 int main(void) {
     WRITE_CSR(stvec, (unsigned long)on_trap);
     for (unsigned i = 0; i < ATTACKS; i++)
-        if (same(attacks[i].name, (const char *)boot_a0, boot_a1)) {
+        if (request_is(attacks[i].name)) {
             attacks[i].run();
             ANSWER("FAIL: %s: survived (%lx traps, last scause 0x%lx, stval 0x%lx)",
                    attacks[i].name, trap_count, trap_scause, trap_stval);

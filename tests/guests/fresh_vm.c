@@ -25,30 +25,6 @@
 #define SSTATUS_FS (3UL << 13)
 #define SENVCFG_FIOM 1UL
 
-static const char *request;
-static unsigned long request_len; // without a trailing newline
-
-static int request_is(const char *word) {
-    unsigned long n = 0;
-    while (word[n])
-        n++;
-    if (n != request_len)
-        return 0;
-    for (unsigned long i = 0; i < n; i++)
-        if (request[i] != word[i])
-            return 0;
-    return 1;
-}
-
-__attribute__((noreturn)) static void respond_with(const char *s) {
-    unsigned long n = 0;
-    while (s[n])
-        n++;
-    hv1k_respond(s, n); // ends the VM
-    for (;;)            // only if hv1k refused
-        __asm__ __volatile__("wfi");
-}
-
 // "FAIL: WHAT is 0xGOT, expected 0xWANT", as the answer.
 __attribute__((noreturn)) static void fail(const char *what, unsigned long got,
                                            unsigned long want) {
@@ -166,10 +142,6 @@ __attribute__((noreturn)) static void check_file(void) {
 }
 
 int main(void) {
-    request = (const char *)boot_a0;
-    request_len = boot_a1;
-    if (request_len > 0 && request[request_len - 1] == '\n')
-        request_len--;
     if (request_is("dirty-cpu"))
         dirty_cpu();
     if (request_is("check-cpu"))

@@ -13,16 +13,14 @@
 
 static volatile unsigned long trap_count, trap_scause, trap_sepc, trap_stval;
 static volatile unsigned long last_scause; // of any trap, ecalls included
-static volatile unsigned long resume_in_s; // where a VU-mode ecall returns to
 
 // The guest's trap handler: remember the trap and skip the 4-byte
-// instruction; an ecall from VU-mode goes back to VS-mode at resume_in_s.
+// instruction; an ecall from VU-mode goes back to VS-mode (run_in_user_mode).
 __attribute__((interrupt("supervisor"), aligned(4))) static void
 on_trap(void) {
     last_scause = READ_CSR(scause);
     if (last_scause == SCAUSE_USER_ECALL) {
-        WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SPP);
-        WRITE_CSR(sepc, resume_in_s);
+        back_to_supervisor();
         return;
     }
     trap_count++;
@@ -77,19 +75,6 @@ __asm__(".text\n.option push\n.option norvc\n"
         ".option pop\n");
 extern const char user_amo_entry[];
 
-static void run_user_amo(unsigned long addr) {
-    register unsigned long a0 __asm__("a0") = addr;
-    WRITE_CSR(sepc, (unsigned long)user_amo_entry);
-    WRITE_CSR(sstatus, READ_CSR(sstatus) & ~SSTATUS_SPP); // sret to VU-mode
-    __asm__ __volatile__("la t0, 1f\n"
-                         "sd t0, 0(%1)\n"
-                         "sret\n"
-                         "1:\n"
-                         : "+r"(a0)
-                         : "r"(&resume_in_s)
-                         : "t0", "t1", "memory");
-}
-
 int main(void) {
     WRITE_CSR(stvec, (unsigned long)on_trap);
     unsigned long odd = (unsigned long)words + 1, before;
@@ -107,7 +92,7 @@ int main(void) {
     run_lr_insn(odd);
     expect(before, lr_insn, odd, "VS-mode misaligned lr.w");
     before = trap_count;
-    run_user_amo(odd);
+    run_in_user_mode(user_amo_entry, odd);
     expect(before, user_amo, odd, "VU-mode misaligned amoadd.w");
     printf("misaligned: done\n");
     return 0;

@@ -3,7 +3,7 @@
 // hv1k answers the next request with a fresh VM, and nothing of one VM (its
 // RAM above all) may be seen by the next. Run it with --mem 256K.
 //
-// What each request (one line; a trailing newline is ignored) does:
+// What each request (one line, which hv1k hands over without its end) does:
 //   "fault"        a 32-bit store to GPA 0x40000000 (no RAM there): hv1k ends
 //                  the VM without a response
 //   "loop"         loops for ever with no VM exit: only --timeout ends it
@@ -35,34 +35,6 @@
 #define SECRET_GPA_2 0x8002fff8UL
 
 extern char __stack_top[];
-
-static const char *request;
-static unsigned long request_len; // without a trailing newline
-
-static int request_is(const char *word) {
-    unsigned long n = 0;
-    while (word[n])
-        n++;
-    if (n != request_len)
-        return 0;
-    for (unsigned long i = 0; i < n; i++)
-        if (request[i] != word[i])
-            return 0;
-    return 1;
-}
-
-__attribute__((noreturn)) static void respond(const void *buf, unsigned long len) {
-    hv1k_respond(buf, len); // ends the VM
-    for (;;)                // only if hv1k refused
-        __asm__ __volatile__("wfi");
-}
-
-__attribute__((noreturn)) static void respond_with(const char *s) {
-    unsigned long n = 0;
-    while (s[n])
-        n++;
-    respond(s, n);
-}
 
 // Does the 8-byte word at `gpa` lie in this VM's own request bytes (which
 // hv1k has just written, so they cannot show a secret)?
@@ -157,10 +129,6 @@ __attribute__((noreturn)) static void upcase(void) {
 }
 
 int main(void) {
-    request = (const char *)boot_a0;
-    request_len = boot_a1;
-    if (request_len > 0 && request[request_len - 1] == '\n')
-        request_len--;
     if ((unsigned long)__stack_top > SECRET_GPA_1) { // the image grew too big
         printf("FAIL: serve_hostile: image and stack end at 0x%lx, above 0x%lx\n",
                (unsigned long)__stack_top, SECRET_GPA_1);

@@ -29,16 +29,13 @@
 static volatile unsigned long trap_count, trap_scause, trap_sepc, trap_stval,
     trap_sstatus;
 
-static volatile unsigned long resume_in_s; // where a VU-mode ecall goes on
-
 // The guest's trap handler: remember the trap, and skip the instruction
 // (every one this test raises is 4 bytes long); an ecall from VU-mode goes
-// back to VS-mode, at resume_in_s.
+// back to VS-mode (run_in_user_mode).
 __attribute__((interrupt("supervisor"), aligned(4))) static void
 on_trap(void) {
     if (READ_CSR(scause) == SCAUSE_USER_ECALL) {
-        WRITE_CSR(sstatus, READ_CSR(sstatus) | SSTATUS_SPP);
-        WRITE_CSR(sepc, resume_in_s);
+        back_to_supervisor();
         return;
     }
     trap_count++;
@@ -165,13 +162,7 @@ extern const char user_stub[];
 
 static void test_from_user_mode(void) {
     unsigned long before = trap_count;
-    WRITE_CSR(sepc, (unsigned long)user_stub);
-    WRITE_CSR(sstatus, READ_CSR(sstatus) & ~SSTATUS_SPP); // sret to VU-mode
-    __asm__ __volatile__("la t0, 1f\n"
-                         "sd t0, 0(%0)\n"
-                         "sret\n"
-                         "1:\n" ::"r"(&resume_in_s)
-                         : "t0", "memory");
+    run_in_user_mode(user_stub, 0);
     expect_trap(before,
                 (struct expected_trap){SCAUSE_ILLEGAL_INSN, (unsigned long)user_csrr,
                                        insn_bits(user_csrr)},
