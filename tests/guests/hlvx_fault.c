@@ -29,10 +29,8 @@
 // The sb is the LAST instruction of its page: the instruction after it (the
 // ret) is on the next page, whose PTE stays valid. So on QEMU 10 the guest
 // goes on without ever fetching through the cleared PTE after the exit.
-#include "../../guest/guest.h"
+#include "code_alias.h"
 
-#define CODE_VA 0x40000000UL // alias of store_pages: two 4 KiB pages,
-#define UART_VA 0x40002000UL // then the UART (guest physical 0x10000000)
 #define STORE_OFFSET 0xffcUL // store_byte's sb: the last 4 bytes of page 1
 
 // store_byte(where, byte): `sb a1, 0(a0); ret`, placed so that the sb ends
@@ -54,43 +52,11 @@ __asm__(".pushsection .text.store_pages, \"ax\", @progbits\n"
         ".popsection\n");
 typedef void (*store_fn)(volatile uint8_t *where, unsigned long byte);
 
-static uint64_t root[512] __attribute__((aligned(PAGE_SIZE)));
-static uint64_t alias_l1[512] __attribute__((aligned(PAGE_SIZE)));
-static uint64_t alias_l0[512] __attribute__((aligned(PAGE_SIZE)));
-
-// Identity-maps guest RAM with one 1 GiB gigapage (the guest keeps running
-// at its physical addresses), and maps store_pages at CODE_VA (R+X) and the
-// UART at UART_VA (R+W) with 4 KiB pages: one PTE each, so that clearing the
-// code page's PTE leaves the others alone. Paging is off, so a pointer to a
-// table is its guest physical address.
-static void build_page_table(void) {
-    root[VPN2(GUEST_RAM_BASE)] =
-        PTE_LEAF(GUEST_RAM_BASE, PTE_R | PTE_W | PTE_X);
-    root[VPN2(CODE_VA)] = PTE_TABLE(alias_l1);
-    alias_l1[VPN1(CODE_VA)] = PTE_TABLE(alias_l0);
-    alias_l0[VPN0(CODE_VA)] = PTE_LEAF(store_pages, PTE_R | PTE_X);
-    alias_l0[VPN0(CODE_VA + PAGE_SIZE)] =
-        PTE_LEAF(store_pages + PAGE_SIZE, PTE_R | PTE_X);
-    alias_l0[VPN0(UART_VA)] = PTE_LEAF(UART_BASE, PTE_R | PTE_W);
-}
-
-// Any trap the guest takes itself (e.g. an instruction page fault if the
-// hart did re-walk the cleared PTE) means the test did not run as planned:
-// say so instead of hanging.
-__attribute__((interrupt("supervisor"), aligned(4))) static void
-on_unexpected_trap(void) {
-    printf("FAIL: guest trap: scause 0x%lx, sepc 0x%lx, stval 0x%lx\n",
-           READ_CSR(scause), READ_CSR(sepc), READ_CSR(stval));
-    sbi_shutdown(1);
-}
-
-static volatile uint8_t ram_byte; // what the TLB-warming call stores
-
 int main(void) {
     volatile uint8_t *uart_thr = (uint8_t *)UART_VA + UART_RBR;
     store_fn alias = (store_fn)(CODE_VA + STORE_OFFSET);
     WRITE_CSR(stvec, (unsigned long)on_unexpected_trap);
-    build_page_table();
+    build_page_table(store_pages);
     printf("hlvx: store_byte at 0x%lx, sb at offset 0x%lx of its page, "
            "called at 0x%lx\n", (unsigned long)store_byte,
            (unsigned long)(store_byte - store_pages), (unsigned long)alias);

@@ -22,10 +22,8 @@
 //      at sepc 0x40000ffc is unreadable or not a plain load or store".
 // On QEMU 8 and later htinst holds REAL_INSN itself: hv1k emulates it, and
 // the guest says so and shuts down cleanly.
-#include "../../guest/guest.h"
+#include "code_alias.h"
 
-#define CODE_VA 0x40000000UL // the alias: two 4 KiB pages,
-#define UART_VA 0x40002000UL // then the UART (guest physical 0x10000000)
 #define INSN_OFFSET 0xffcUL  // REAL_INSN: the last 4 bytes of page 1
 
 // run_insn(a0, a1): REAL_INSN then ret, placed so that REAL_INSN ends the
@@ -51,35 +49,10 @@ __asm__(".pushsection .text.insn_pages, \"ax\", @progbits\n"
         ".popsection\n");
 typedef unsigned long (*insn_fn)(volatile uint8_t *where, unsigned long a1);
 
-static uint64_t root[512] __attribute__((aligned(PAGE_SIZE)));
-static uint64_t alias_l1[512] __attribute__((aligned(PAGE_SIZE)));
-static uint64_t alias_l0[512] __attribute__((aligned(PAGE_SIZE)));
-
-// Guest RAM identity-mapped with one 1 GiB gigapage; insn_pages at CODE_VA
-// (R+X) and the UART at UART_VA (R+W) with 4 KiB pages.
-static void build_page_table(void) {
-    root[VPN2(GUEST_RAM_BASE)] = PTE_LEAF(GUEST_RAM_BASE, PTE_R | PTE_W | PTE_X);
-    root[VPN2(CODE_VA)] = PTE_TABLE(alias_l1);
-    alias_l1[VPN1(CODE_VA)] = PTE_TABLE(alias_l0);
-    alias_l0[VPN0(CODE_VA)] = PTE_LEAF(insn_pages, PTE_R | PTE_X);
-    alias_l0[VPN0(CODE_VA + PAGE_SIZE)] = PTE_LEAF(insn_pages + PAGE_SIZE, PTE_R | PTE_X);
-    alias_l0[VPN0(UART_VA)] = PTE_LEAF(UART_BASE, PTE_R | PTE_W);
-}
-
-// A trap the guest takes itself means the test did not run as planned.
-__attribute__((interrupt("supervisor"), aligned(4))) static void
-on_unexpected_trap(void) {
-    printf("FAIL: guest trap: scause 0x%lx, sepc 0x%lx, stval 0x%lx\n",
-           READ_CSR(scause), READ_CSR(sepc), READ_CSR(stval));
-    sbi_shutdown(1);
-}
-
-static volatile uint8_t ram_byte;
-
 int main(void) {
     insn_fn alias = (insn_fn)(CODE_VA + INSN_OFFSET);
     WRITE_CSR(stvec, (unsigned long)on_unexpected_trap);
-    build_page_table();
+    build_page_table(insn_pages);
     if (run_insn - insn_pages != (long)INSN_OFFSET || decoy_page - insn_pages != 2 * PAGE_SIZE) {
         check(0, NAME ": the instruction is the last of its page, the decoy two pages on");
         return 1; // the layout this test relies on is not there
