@@ -673,18 +673,17 @@ fi
 # exercise 11's region in vm_stop must use an atomic builtin or a lock.
 if wanted stop_atomic 1; then
     log=$out/stop_atomic.log why=""
-    awk '/ vm_stop\(struct vm/ { f = 1 } f && /END EXERCISE 11/ { exit } f && r { print } f && /EXERCISE 11:/ { r = 1 }' \
-        "$top/hypervisor.c" >"$log.region"
-    if grep -q 'todo("exercise 11' "$log.region"; then
+    region=$(awk '/ vm_stop\(struct vm/ { f = 1 } f && /END EXERCISE 11/ { exit } f && r { print } f && /EXERCISE 11:/ { r = 1 }' \
+        "$top/hypervisor.c")
+    if grep -q 'todo("exercise 11' <<<"$region"; then
         why="exercise 11 is still a stub"
-        echo "hv1k: TODO: $(sed -n 's/.*todo("\(exercise 11 (.*)\)").*/\1/p' "$log.region") is not written yet" >"$log"
-    elif ! grep -qE '__atomic_|__sync_|atomic_|(^|[^a-z_])lock\(' "$log.region"; then
+        echo "hv1k: TODO: $(sed -n 's/.*todo("\(exercise 11 (.*)\)").*/\1/p' <<<"$region") is not written yet" >"$log"
+    elif ! grep -qE '__atomic_|__sync_|atomic_|(^|[^a-z_])lock\(' <<<"$region"; then
         why="vm_stop's region counts running down without an atomic operation or a lock"
         echo "FAIL: stop_atomic: $why: two VMs that end at once can both stop their harts" >"$log"
     else
         echo "ok: stop_atomic: vm_stop counts running down atomically" >"$log"
     fi
-    rm -f "$log.region"
     report stop_atomic 1 "$why"
 fi
 
