@@ -29,9 +29,24 @@ mark=0               # checks look only at output after this byte
 status="" # run.sh's, once it has ended
 
 # Waits for run.sh to end (once) and keeps its status, 1 if the session
-# gave up.
+# gave up. A run that has not ended 30 s after the last step is quit with
+# Ctrl-A x, and its QEMU killed if even that does not end it: the session
+# ends with the console, never by the test's timeout.
 wait_run() {
     [ -z "$status" ] || return 0
+    local deadline=$((SECONDS + 30))
+    while kill -0 "$qemu" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    if kill -0 "$qemu" 2>/dev/null; then
+        echo "FAIL: run.sh did not end within 30 s of the last step" >&2
+        touch "$work/gave-up"
+        printf '\001x' >&3
+        sleep 5
+        if kill -0 "$qemu" 2>/dev/null; then
+            echo "FAIL: QEMU did not quit on Ctrl-A x: killed" >&2
+            pkill -P "$qemu"
+            kill "$qemu"
+        fi
+    fi
     exec 3>&-
     status=0
     wait "$qemu" || status=$?
@@ -108,7 +123,7 @@ if [ "$mode" = side ]; then
 else
     prompt='~ # '
 fi
-wait_for "$prompt" 120 >/dev/null
+wait_for "$prompt" 60 >/dev/null
 check 1 "the shell prompt appeared"
 
 if [ "$mode" = side ]; then
@@ -146,7 +161,11 @@ if [ "$mode" = side ]; then
     finish
 elif [ "$mode" = reboot ]; then
     type_line reboot
-    wait_for 'hv1k: linux userspace ok' 120 >/dev/null
+    wait_for 'hv1k: guest rebooted; starting it again' 60 >/dev/null
+    wait_for 'hv1k: linux userspace ok' 60 >/dev/null
+    # The new shell's prompt, not the one the old shell printed after
+    # `reboot`: poweroff is typed once the new shell reads the console.
+    mark=$(grep -abo 'hv1k: linux userspace ok' "$log" | tail -n 1 | cut -d: -f1)
     wait_for "$prompt" 60 >/dev/null
     check 1 "after reboot the shell prompt appeared again"
 else
