@@ -1767,10 +1767,11 @@ static void build_vms(unsigned long boot_hartid) {
         vcpu_of_hart[vm->hartid] = &vm->vcpu;
         vm_build(vm, (int)k + 1, t, ram);
         ram += (t->ram_size + (2UL << 20) - 1) & ~((2UL << 20) - 1);
+        int in_kib = t->ram_size % (1UL << 20) != 0; // --mem 256K
         if (!(boot_info->flags & BOOT_SERVE))
-            say(vm, "guest RAM %lu MiB at 0x%lx (%lu KiB G-stage leaves, %lu KiB of "
-                "G-stage tables), entry 0x%lx, timer %s", t->ram_size >> 20,
-                GUEST_RAM_BASE, leaf_size(vm) >> 10,
+            say(vm, "guest RAM %lu %s at 0x%lx (%lu KiB G-stage leaves, %lu KiB of "
+                "G-stage tables), entry 0x%lx, timer %s", t->ram_size >> (in_kib ? 10 : 20),
+                in_kib ? "KiB" : "MiB", GUEST_RAM_BASE, leaf_size(vm) >> 10,
                 (unsigned long)(next_free_page - tables) >> 10, t->entry,
                 t->flags & BOOT_SSTC ? "sstc" : "sbi");
     }

@@ -149,6 +149,9 @@ all_tests() {
     check gstage_4k 3 "$OK" "tests/guests/sbi_hart.c --mem 3M" "" \
         "hv1k: guest RAM 3 MiB at 0x80000000 (4 KiB G-stage leaves" "hart: done" \
         "hv1k: guest shut down (no reason)" "!FAIL"
+    # Guest RAM that is no whole number of MiB is said in KiB.
+    check mem_kib 1 "$OK" "--mem 256K" "" "hv1k: guest RAM 256 KiB at 0x80000000 (4 KiB G-stage leaves" \
+        "emoji.txt: 🍎" "hv1k: guest shut down (no reason)" "!FAIL"
     # The G-stage's A and D bits. QEMU 10 with Svade and without Svadu does
     # not set them itself: a leaf without A faults, and a leaf whose D is
     # preset never shows a guest's first store (hv1k sets D, "D bit set").
