@@ -15,6 +15,7 @@
 
 // ============================================================================
 // 1. Boot: console, ending the run, and the two things a CPU must have.
+//    The book: chapter 1, docs/01-boot.md.
 // ============================================================================
 
 // What the harts share, each item with the one lock that guards it (a
@@ -118,6 +119,7 @@ static unsigned long min(unsigned long a, unsigned long b) { return a < b ? a : 
 
 // ============================================================================
 // 2. Allocate: the VM, its vCPU, pages for page tables, and guest RAM.
+//    The book: chapter 2, docs/02-memory.md.
 // ============================================================================
 
 // a0's index in vcpu->regs: SBI arguments are a0-a7 (x10-x17).
@@ -277,6 +279,7 @@ static void *alloc_pages(unsigned long count, unsigned long align) {
 
 // ============================================================================
 // 3. The G-stage page table: guest physical -> host physical.
+//    The book: chapter 3, docs/03-gstage.md.
 // ============================================================================
 // Sv39x4 (privileged spec, "Guest Physical Address Translation"): Sv39 with a
 // 41-bit GPA, so the root table has 2048 entries (16 KiB, 16 KiB-aligned),
@@ -334,6 +337,7 @@ static void hfence_vvma_all(void) {
 // 4. Create and destroy: a VM from a template, like a process from a
 //    program file. run.sh loaded the guest's pieces (image, device tree,
 //    initrd) once, into hv1k's memory, and described them in the boot info.
+//    The book: chapters 2 and 13, docs/02-memory.md and docs/13-serve.md.
 // ============================================================================
 
 static void vcpu_reset(struct vcpu *vcpu);
@@ -431,6 +435,7 @@ static void mark_written(struct vm *vm, unsigned long gpa, unsigned long len) {
 
 // ============================================================================
 // 5. Enter: the vCPU's first state, and the `try` that runs it.
+//    The book: chapter 4, docs/04-enter.md.
 // ============================================================================
 
 // The guest's own exceptions (hedeleg) go straight to its trap handler; what
@@ -597,6 +602,7 @@ __asm__(".text\n"
 
 // ============================================================================
 // 6. Catch: every VM exit lands in handle_trap().
+//    The book: chapter 5, docs/05-catch.md.
 // ============================================================================
 
 // The handlers, one per kind of exit (sections 7-9 below).
@@ -862,6 +868,7 @@ __attribute__((noreturn)) void start_vm(struct vcpu *vcpu) {
 // 7. SBI: the services a guest asks for with ecall (SBI spec v2.0).
 //    a7 = extension ID (EID), a6 = function ID (FID), a0-a5 = arguments;
 //    the answer is a struct sbiret in a0 (error) and a1 (value).
+//    The book: chapter 6, docs/06-sbi.md (the timer: chapter 8).
 // ============================================================================
 
 #define SBI_OK(value) ((struct sbiret){SBI_SUCCESS, (long)(value)})
@@ -1135,6 +1142,7 @@ static unsigned long handle_sbi_call(struct vcpu *vcpu) {
 // 8. MMIO: a guest load or store at a device address faults (the G-stage
 //    maps only RAM); hv1k decodes the instruction, performs the access on
 //    the emulated device, and resumes the guest after it.
+//    The book: chapter 7, docs/07-mmio.md (console input: chapter 9).
 // ============================================================================
 
 // The emulated 16550 UART. Output goes to the real console at once, so the
@@ -1441,6 +1449,7 @@ static unsigned long handle_guest_page_fault(struct vcpu *vcpu, unsigned long sc
 
 // ============================================================================
 // 9. Interrupts and exceptions hv1k hands to the guest.
+//    The book: chapters 8-10, docs/08-timers.md to docs/10-exceptions.md.
 // ============================================================================
 
 // Delivers an exception to the guest as the hardware would have delivered it
@@ -1559,6 +1568,7 @@ static unsigned long handle_external_interrupt(struct vcpu *vcpu) {
 
 // ============================================================================
 // 10. A fresh VM for every request (--serve): the hypervisor as a sandbox.
+//     The book: chapter 13, docs/13-serve.md.
 // ============================================================================
 // Each input line is a request, handled like a function call in a VM of its
 // own, the way cgi-bin ran a process per request: try { a fresh VM from the
@@ -1725,6 +1735,7 @@ serve_request_ended(struct vm *vm, unsigned long ended_at, int answered) {
 // ============================================================================
 // 11. Boot, the whole story: check the CPU and the boot info, give each
 //     hart its VM, start the other harts, and start the VMs.
+//     The book: chapters 1 and 12, docs/01-boot.md and docs/12-several-vms.md.
 // ============================================================================
 
 extern char __bss[], __bss_end[];
