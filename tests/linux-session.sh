@@ -37,9 +37,7 @@ wait_run() {
     local deadline=$((SECONDS + 30))
     while kill -0 "$qemu" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
     if kill -0 "$qemu" 2>/dev/null; then
-        echo "FAIL: run.sh did not end within 30 s of the last step" >&2
-        touch "$work/gave-up"
-        printf '\001x' >&3
+        quit_qemu "run.sh did not end within 30 s of the last step"
         sleep 5
         if kill -0 "$qemu" 2>/dev/null; then
             echo "FAIL: QEMU did not quit on Ctrl-A x: killed" >&2
@@ -65,18 +63,23 @@ check() { # check OK WHAT
     if [ "$1" = 1 ]; then echo "ok: $2"; else echo "FAIL: $2"; fi
 }
 
-# Gives up on the session: the first step to give up says why on stderr (a
-# caller may be capturing stdout), leaves a mark for finish, and quits QEMU
-# the way a person would, with Ctrl-A x, so that no QEMU outlives it. In a
-# $(...) subshell it cannot end the script: the steps after it give up at
-# once, and the last finish prints the console. Its own finish prints to
-# stderr, since the step's stdout may be going to /dev/null.
-give_up() {
+# The first time only: says why the session gives up on stderr (a caller
+# may be capturing stdout), leaves a mark for finish, and quits QEMU the way
+# a person would, with Ctrl-A x, so that no QEMU outlives it.
+quit_qemu() {
     if [ ! -e "$work/gave-up" ]; then
         echo "FAIL: $1" >&2
         touch "$work/gave-up"
         printf '\001x' >&3
     fi
+}
+
+# Gives up on the session (quit_qemu). In a $(...) subshell it cannot end
+# the script: the steps after it give up at once, and the last finish
+# prints the console. Its own finish prints to stderr, since the step's
+# stdout may be going to /dev/null.
+give_up() {
+    quit_qemu "$1"
     [ "$BASH_SUBSHELL" != 0 ] || finish >&2
     exit 1
 }
