@@ -41,8 +41,9 @@ wait_run() {
         sleep 5
         if kill -0 "$qemu" 2>/dev/null; then
             echo "FAIL: QEMU did not quit on Ctrl-A x: killed" >&2
-            pkill -P "$qemu"
-            kill "$qemu"
+            # run.sh and its child, QEMU (no pkill: procps is not Essential)
+            # shellcheck disable=SC2046
+            kill $(cat "/proc/$qemu/task/$qemu/children" 2>/dev/null) "$qemu"
         fi
     fi
     exec 3>&-
